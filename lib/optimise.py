@@ -1,0 +1,208 @@
+"""Gradient descent on the input image: the model stays fixed, the pixels move.
+
+`optimise_image` is the one entry point; `make_step` builds the compiled
+step it repeats, for lessons that open the box.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import tensorflow as tf
+
+from .classes import class_id_of, class_name
+from .images import check_image, noise_image
+from .objectives import Objective, as_objective
+
+METHODS = ("adam", "gd", "sign")
+DEFAULT_LEARNING_RATE = {"adam": 0.01, "gd": 1.0, "sign": 1 / 255}
+ADAM_BETAS, ADAM_EPSILON = (0.9, 0.999), 1e-8
+
+
+@dataclass
+class Progress:
+    """What a callback sees after each reported step."""
+
+    step: int
+    num_steps: int
+    loss: float
+    probability: float | None
+    image: np.ndarray  # float32 [height, width, 3] in [0, 1], the image just scored
+
+
+@dataclass
+class Result:
+    """The outcome of `optimise_image`."""
+
+    image: np.ndarray  # float32 [height, width, 3] in [0, 1]
+    start_image: np.ndarray  # float32 [height, width, 3] in [0, 1]
+    probabilities: np.ndarray  # float32 [1000], softmax of the model's logits for `image`
+    target: int | None
+    losses: list[float] = field(default_factory=list)  # loss before each update
+    target_probabilities: list[float] = field(default_factory=list)
+    num_steps: int = 0  # updates made
+    reached: bool = False  # target probability reached (early stop)
+    interrupted: bool = False
+    seconds: float = 0.0
+
+    @property
+    def probability(self) -> float | None:
+        """The target's probability for the returned image."""
+        return None if self.target is None else float(self.probabilities[self.target])
+
+    @property
+    def change(self) -> np.ndarray:
+        """image - start_image, float32 [height, width, 3] in [-1, 1]."""
+        return self.image - self.start_image
+
+    @property
+    def linf_255(self) -> float:
+        """Largest change of any pixel value, in 0-255 units."""
+        return float(np.abs(self.change).max() * 255)
+
+    @property
+    def l2_255(self) -> float:
+        """Euclidean length of the change, in 0-255 units."""
+        return float(np.sqrt(np.sum(np.square(self.change))) * 255)
+
+    def top_k(self, k: int = 5) -> list[tuple[int, str, float]]:
+        """The k most probable classes as (id, name, probability)."""
+        order = np.argsort(self.probabilities)[::-1][:k]
+        return [(int(i), class_name(int(i)), float(self.probabilities[i])) for i in order]
+
+    def __repr__(self) -> str:
+        target = "" if self.target is None else f"p({class_name(self.target)!r})={self.probability:.3f}, "
+        state = "interrupted" if self.interrupted else ("reached" if self.reached else "ran")
+        return f"Result({target}{state} after {self.num_steps} steps in {self.seconds:.1f}s, L-inf {self.linf_255:.1f}/255)"
+
+
+def model_input_size(model: tf.keras.Model) -> int:
+    """The square input size a model expects, e.g. 224."""
+    return int(model.input_shape[1])
+
+
+def gradient_of(model: tf.keras.Model, objective: Objective, image: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
+    """Loss, logits [batch, 1000] and d loss / d image for an image [batch, h, w, 3]."""
+    with tf.GradientTape() as tape:
+        tape.watch(image)
+        logits = model(image, training=False)
+        loss = objective(logits, image)
+    return loss, logits, tape.gradient(loss, image)
+
+
+def make_step(model: tf.keras.Model, objective: Objective, image: tf.Variable, start: tf.Tensor,
+              method: str = "adam", learning_rate: float = 0.01, epsilon: float | None = None) -> Callable:
+    """A compiled step: score `image`, then move it one update downhill.
+
+    Returns `step() -> (loss, probabilities, scored_image)`, all for the image
+    as it was *before* the update; the update keeps pixels in [0, 1] and
+    within `epsilon` (L-inf) of `start`.
+    Adam's moment estimates live in the closure, so each call of make_step
+    gets its own fresh optimiser state.
+    """
+    moment1, moment2 = tf.Variable(tf.zeros_like(image)), tf.Variable(tf.zeros_like(image))
+    count = tf.Variable(0.0)
+    beta1, beta2 = ADAM_BETAS
+    low = tf.zeros_like(start) if epsilon is None else tf.maximum(start - epsilon, 0.0)
+    high = tf.ones_like(start) if epsilon is None else tf.minimum(start + epsilon, 1.0)
+
+    def direction(gradient: tf.Tensor) -> tf.Tensor:
+        if method == "gd":
+            return gradient
+        if method == "sign":
+            return tf.sign(gradient)
+        count.assign_add(1.0)
+        moment1.assign(beta1 * moment1 + (1 - beta1) * gradient)
+        moment2.assign(beta2 * moment2 + (1 - beta2) * tf.square(gradient))
+        unbiased1 = moment1 / (1 - beta1**count)
+        unbiased2 = moment2 / (1 - beta2**count)
+        return unbiased1 / (tf.sqrt(unbiased2) + ADAM_EPSILON)
+
+    @tf.function
+    def step():
+        scored = tf.identity(image)
+        loss, logits, gradient = gradient_of(model, objective, scored)
+        image.assign(tf.clip_by_value(scored - learning_rate * direction(gradient), low, high))
+        return loss, tf.nn.softmax(logits), scored
+
+    return step
+
+
+def _check_settings(model, num_steps, method, learning_rate, epsilon, stop_at) -> None:
+    if not isinstance(model, tf.keras.Model):
+        raise ValueError(f"model must be a Keras model from lib.load_model(...), got {type(model).__name__}.")
+    if isinstance(num_steps, bool) or not isinstance(num_steps, int) or num_steps < 0:
+        raise ValueError(f"num_steps must be a whole number >= 0, got {num_steps!r}.")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}.")
+    if not (isinstance(learning_rate, (int, float)) and 0 < learning_rate < float("inf")):
+        raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}.")
+    if epsilon is not None and not (isinstance(epsilon, (int, float)) and 0 <= epsilon <= 1):
+        raise ValueError(
+            f"epsilon is an L-inf budget in [0, 1] pixel units (4/255 means 4 levels of 255), got {epsilon!r}."
+        )
+    if stop_at is not None and not (isinstance(stop_at, (int, float)) and 0 < stop_at <= 1):
+        raise ValueError(f"stop_at must be a probability in (0, 1] or None, got {stop_at!r}.")
+
+
+def optimise_image(model: tf.keras.Model, objective: Objective | int | str, image: np.ndarray | None = None, *,
+                   num_steps: int = 200, method: str = "adam", learning_rate: float | None = None,
+                   epsilon: float | None = None, stop_at: float | None = 0.9, target: int | str | None = None,
+                   seed: int = 0, callback: Callable[[Progress], None] | None = None,
+                   callback_every: int = 1) -> Result:
+    """Change `image` by gradient descent until the model says `target`.
+
+    model: from `lib.load_model`, takes float32 [batch, size, size, 3] in [0, 1].
+    objective: an Objective, or a class name / id (meaning its cross-entropy).
+    image: float32 [size, size, 3] in [0, 1] to start from; None: seeded noise.
+    method: "adam" (default, the same settings work for every model),
+        "gd" (plain gradient descent, the article's) or "sign" (signed steps).
+    learning_rate: step size in pixel units; None picks the method's default.
+    epsilon: L-inf budget around the start image, in [0, 1] units (4/255...).
+    stop_at: stop once p(target) >= stop_at; None runs all num_steps.
+    target: the class to watch; by default the objective's own class.
+    callback: called with a Progress every `callback_every` steps.
+
+    Ctrl-C (or the notebook's stop button) ends the run early and still
+    returns a Result holding the best image so far.
+    """
+    objective = as_objective(objective)
+    learning_rate = DEFAULT_LEARNING_RATE.get(method, 0.0) if learning_rate is None else learning_rate
+    _check_settings(model, num_steps, method, learning_rate, epsilon, stop_at)
+    size = model_input_size(model)
+    start = check_image(noise_image(size, seed) if image is None else image)
+    if start.shape[1:3] != (size, size):
+        raise ValueError(
+            f"The model takes {size}x{size} images, but the image is {start.shape[2]}x{start.shape[1]}; "
+            f"load it with lib.load_image(path, size={size})."
+        )
+    target_id = objective.target if target is None else class_id_of(target)
+    variable = tf.Variable(start)
+    step = make_step(model, objective, variable, tf.constant(start), method, float(learning_rate), epsilon)
+    result = Result(start[0], start[0], np.zeros(1000, np.float32), target_id)
+    best_loss, began = float("inf"), time.perf_counter()
+    try:
+        for index in range(num_steps + 1):
+            loss, probabilities, scored = step()  # scores the image, then updates it
+            loss, probabilities = float(loss), probabilities.numpy()[0]
+            probability = None if target_id is None else float(probabilities[target_id])
+            result.losses.append(loss)
+            if probability is not None:
+                result.target_probabilities.append(probability)
+            reached = stop_at is not None and probability is not None and probability >= stop_at
+            if loss < best_loss or reached:
+                best_loss, result.image, result.probabilities = loss, scored.numpy()[0], probabilities
+            if callback is not None and (index % callback_every == 0 or reached or index == num_steps):
+                callback(Progress(index, num_steps, loss, probability, scored.numpy()[0]))
+            if reached or index == num_steps:
+                result.reached = reached
+                break
+            result.num_steps = index + 1
+    except KeyboardInterrupt:
+        result.interrupted = True
+        print(f"Interrupted after {result.num_steps} steps: returning the best image so far (loss {best_loss:.4g}).")
+    result.seconds = time.perf_counter() - began
+    return result

@@ -1,0 +1,83 @@
+"""Reading any common image file as RGB in [0, 1], and saving without touching data/."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import lib
+from lib.images import DATA_DIR
+
+
+def _gradient_rgb(width=64, height=48) -> Image.Image:
+    x = np.linspace(0, 255, width, dtype=np.uint8)
+    pixels = np.stack([np.tile(x, (height, 1)), np.tile(x[::-1], (height, 1)), np.full((height, width), 128, np.uint8)], -1)
+    return Image.fromarray(pixels, "RGB")
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".png", ".gif", ".bmp", ".webp", ".tiff"])
+def test_every_common_format_loads_as_rgb_in_unit_range(tmp_path, suffix):
+    path = tmp_path / f"photo{suffix}"
+    _gradient_rgb().save(path)
+    image = lib.load_image(path, size=32)
+    assert image.shape == (32, 32, 3) and image.dtype == np.float32
+    assert 0.0 <= image.min() and image.max() <= 1.0 and image.std() > 0.05
+
+
+@pytest.mark.parametrize("mode", ["L", "P", "RGBA", "CMYK", "LA", "1", "I;16"])
+def test_every_mode_becomes_rgb(tmp_path, mode):
+    picture = _gradient_rgb()
+    picture = picture.convert("I;16") if mode == "I;16" else picture.convert(mode)
+    path = tmp_path / ("photo.tiff" if mode in ("CMYK",) else "photo.png")
+    picture.save(path)
+    image = lib.load_image(path, size=None)
+    assert image.shape == (48, 64, 3) and 0.0 <= image.min() and image.max() <= 1.0
+
+
+def test_sixteen_bit_keeps_its_full_range(tmp_path):
+    values = np.linspace(0, 65535, 64 * 48).reshape(48, 64).astype(np.uint16)
+    Image.fromarray(values).save(tmp_path / "deep.png")
+    image = lib.load_image(tmp_path / "deep.png", size=None)
+    assert image.max() == pytest.approx(1.0, abs=1e-3) and image.min() == pytest.approx(0.0, abs=1e-3)
+
+
+def test_transparent_pixels_become_white_not_black(tmp_path):
+    Image.new("RGBA", (10, 10), (0, 0, 0, 0)).save(tmp_path / "clear.png")
+    assert lib.load_image(tmp_path / "clear.png", size=None).min() == pytest.approx(1.0)
+
+
+def test_exif_rotation_is_applied(tmp_path):
+    picture = Image.new("RGB", (40, 20), (255, 0, 0))
+    exif = picture.getexif()
+    exif[0x0112] = 6  # "rotate 90 degrees clockwise to display"
+    picture.save(tmp_path / "rotated.jpg", exif=exif)
+    assert lib.load_image(tmp_path / "rotated.jpg", size=None).shape == (40, 20, 3)
+
+
+def test_resize_keeps_the_centre():
+    image = np.zeros((100, 300, 3), np.float32)
+    image[:, 100:200] = 1.0  # a white centre square between black sides
+    cropped = lib.images.resize_and_crop(image, 50)
+    assert cropped.shape == (50, 50, 3) and cropped[5:45, 5:45].min() > 0.95
+
+
+def test_shipped_photos_load():
+    for name in ("cat.png", "dog.png", "coffee.png"):
+        assert lib.load_image(lib.data_path(name)).shape == (224, 224, 3)
+
+
+def test_save_then_load_round_trips_to_8_bits(tmp_path):
+    image = lib.noise_image(32, seed=1)
+    path = lib.save_image(image, tmp_path / "sub" / "noise.png")
+    again = lib.load_image(path, size=None)
+    assert np.abs(again - image).max() <= 0.5 / 255 + 1e-6
+
+
+def test_save_refuses_to_write_into_data(tmp_path):
+    with pytest.raises(ValueError, match="shipped originals"):
+        lib.save_image(lib.noise_image(8), DATA_DIR / "cat.png")
+    assert lib.load_image(DATA_DIR / "cat.png", size=None).shape == (300, 451, 3)
+
+
+def test_noise_is_seeded():
+    assert np.array_equal(lib.noise_image(16, seed=3), lib.noise_image(16, seed=3))
+    assert not np.array_equal(lib.noise_image(16, seed=3), lib.noise_image(16, seed=4))

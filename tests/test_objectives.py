@@ -1,0 +1,46 @@
+"""Objectives: checked against TensorFlow's own functions, and how they compose."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import lib
+
+
+@pytest.fixture()
+def batch(rng):
+    images = tf.constant(rng.uniform(size=(2, 16, 16, 3)).astype(np.float32))
+    logits = tf.constant(rng.normal(size=(2, 1000)).astype(np.float32))
+    return logits, images
+
+
+def test_total_variation_matches_tensorflow(batch):
+    logits, images = batch
+    expected = tf.reduce_mean(tf.image.total_variation(images))
+    assert float(lib.total_variation()(logits, images)) == pytest.approx(float(expected), rel=1e-5)
+
+
+def test_cross_entropy_matches_keras_on_logits(batch):
+    logits, images = batch
+    expected = tf.keras.losses.sparse_categorical_crossentropy(tf.constant([284, 284]), logits, from_logits=True)
+    assert float(lib.cross_entropy("Siamese cat")(logits, images)) == pytest.approx(float(tf.reduce_mean(expected)), rel=1e-5)
+
+
+def test_logit_is_minus_the_target_logit(batch):
+    logits, images = batch
+    assert float(lib.logit("zebra")(logits, images)) == pytest.approx(-float(tf.reduce_mean(logits[:, 340])), rel=1e-5)
+
+
+def test_weighted_sums_compose(batch):
+    logits, images = batch
+    combined = 10 * lib.cross_entropy("Siamese cat") + 0.005 * lib.total_variation()
+    expected = 10 * lib.cross_entropy(284)(logits, images) + 0.005 * lib.total_variation()(logits, images)
+    assert float(combined(logits, images)) == pytest.approx(float(expected), rel=1e-5)
+    assert combined.target == 284
+    assert "cross_entropy('Siamese cat')" in combined.name and "total_variation" in combined.name
+    difference = lib.cross_entropy(284) - lib.cross_entropy(284)
+    assert float(difference(logits, images)) == pytest.approx(0.0, abs=1e-5)
+
+
+def test_two_targets_have_no_single_target():
+    assert (lib.cross_entropy("zebra") + lib.cross_entropy("tabby")).target is None
