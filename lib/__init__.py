@@ -12,6 +12,7 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of lessons
 
+from .checks import CheckFailed, check  # noqa: E402
 from .classes import class_id_of, class_name, class_names, search_classes, suggest_classes  # noqa: E402
 from .images import data_path, load_image, noise_image, save_image, to_uint8  # noqa: E402
 from .models import available_offline, default_model_name, load_model, model_names, predict  # noqa: E402
@@ -19,6 +20,7 @@ from .objectives import Objective, cross_entropy, logit, total_variation  # noqa
 from .optimise import Progress, Result, gradient_of, make_step, model_input_size, optimise_image  # noqa: E402
 
 __all__ = [
+    "CheckFailed", "check",
     "class_id_of", "class_name", "class_names", "search_classes", "suggest_classes",
     "data_path", "load_image", "noise_image", "save_image", "to_uint8",
     "available_offline", "default_model_name", "load_model", "model_names", "predict",

@@ -1,0 +1,18 @@
+"""Check cells: a lesson states its key result, and the cell fails loudly if it does not hold."""
+
+from __future__ import annotations
+
+
+class CheckFailed(AssertionError):
+    """A lesson's key result did not hold (nbval then fails the notebook)."""
+
+
+def check(condition: bool, claim: str, hint: str = "") -> None:
+    """Print "✓ claim" if `condition` holds, else raise CheckFailed saying what went wrong.
+
+    claim: the result in words, e.g. "p(Siamese cat) = 0.94 >= 0.9".
+    hint: what to look at when it fails.
+    """
+    if not bool(condition):
+        raise CheckFailed(f"✗ Expected: {claim}. {hint}".strip())
+    print(f"✓ {claim}")
