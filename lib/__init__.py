@@ -18,6 +18,8 @@ from .images import data_path, load_image, noise_image, save_image, to_uint8  # 
 from .models import available_offline, default_model_name, load_model, model_names, predict  # noqa: E402
 from .objectives import Objective, cross_entropy, logit, total_variation  # noqa: E402
 from .optimise import Progress, Result, gradient_of, make_step, model_input_size, optimise_image  # noqa: E402
+from .plotting import change_size_255, show_change, show_history, show_images, show_top_k  # noqa: E402
+from .widgets import LiveView, class_picker  # noqa: E402
 
 __all__ = [
     "CheckFailed", "check",
@@ -26,4 +28,6 @@ __all__ = [
     "available_offline", "default_model_name", "load_model", "model_names", "predict",
     "Objective", "cross_entropy", "logit", "total_variation",
     "Progress", "Result", "gradient_of", "make_step", "model_input_size", "optimise_image",
+    "change_size_255", "show_change", "show_history", "show_images", "show_top_k",
+    "LiveView", "class_picker",
 ]

@@ -1,0 +1,250 @@
+"""Pictures for lessons: predictions, image galleries, changes and training curves.
+
+Every function returns a matplotlib `Figure`, which a notebook shows exactly
+once when it is the cell's last value (after `fig = show_...(...)`, show it
+with `fig` or `display(fig)`; in a script, `fig.savefig("out.png")`).
+Images are drawn as they are, in [0, 1], never stretched to their min-max.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from .classes import NUM_CLASSES, class_id_of, class_name
+from .images import check_image
+
+if TYPE_CHECKING:
+    from .optimise import Result
+
+BAR_COLOUR = "#8da0b3"  # an ordinary class
+TARGET_COLOUR = "#e4572e"  # the target class, everywhere
+LOSS_COLOUR = "#3b6ea8"
+RUN_COLOURS = ("#3b6ea8", "#59a14f", "#b07aa1", "#edc948", "#76b7b2", "#9c755f", "#bab0ac", "#e4572e")
+STOP_AT = 0.9  # optimise_image's default early-stop probability
+NOTEBOOK_WIDTH = 9.0  # inches: about the width of a notebook cell
+PANEL_SIZE = 2.6  # inches per image in galleries and comparisons
+
+
+def _new_figure(rows: int, columns: int, width: float, height: float, **kwargs) -> tuple[Figure, np.ndarray]:
+    """A figure and its axes, released by pyplot so that returning it displays it once.
+
+    pyplot loads the notebook's backend (which draws a returned Figure); left
+    open, the figure would be drawn a second time at the end of the cell.
+    """
+    figure, axes = plt.subplots(rows, columns, figsize=(width, height), layout="constrained", **kwargs)
+    plt.close(figure)
+    return figure, axes
+
+
+def _one_image(image: np.ndarray, name: str = "image") -> np.ndarray:
+    """Check an image and return it as float32 [height, width, 3] in [0, 1]."""
+    batch = check_image(image, name)
+    if batch.shape[0] != 1:
+        raise ValueError(f"{name} must be one image (height, width, 3), but was a batch of {batch.shape[0]}.")
+    return batch[0]
+
+
+def _check_probabilities(probabilities: np.ndarray) -> np.ndarray:
+    """Check a softmax output and return it as float64 [1000]."""
+    values = np.asarray(probabilities, dtype=np.float64)
+    values = values[0] if values.ndim == 2 and values.shape[0] == 1 else values
+    if values.shape != (NUM_CLASSES,):
+        raise ValueError(f"probabilities must have shape ({NUM_CLASSES},), one per ImageNet class, "
+                         f"but was {np.shape(probabilities)}.")
+    if values.min() < 0 or values.max() > 1 or not math.isclose(values.sum(), 1.0, abs_tol=1e-3):
+        raise ValueError(
+            f"probabilities must be in [0, 1] and sum to 1, but range from {values.min():.3g} to {values.max():.3g} "
+            f"and sum to {values.sum():.3g}; pass softmax outputs, e.g. lib.predict(model, image), not logits."
+        )
+    return values
+
+
+def _format_probability(value: float) -> str:
+    return f"{value:.3f}" if value >= 0.001 or value == 0 else f"{value:.2g}"
+
+
+def _format_255(value: float) -> str:
+    return f"{value:.1f}" if value < 100 else f"{value:.0f}"
+
+
+def _show_image(axes, image: np.ndarray, title: str | None = None) -> None:
+    """Draw an image in [0, 1] as it is (no rescaling), without ticks."""
+    axes.imshow(image, vmin=0.0, vmax=1.0, interpolation="nearest")
+    axes.set_xticks([])
+    axes.set_yticks([])
+    if title:
+        axes.set_title(title, fontsize=10)
+
+
+def _top_k_rows(probabilities: np.ndarray, k: int, target_id: int | None) -> list[tuple[int, str]]:
+    """(class id, label) of the k most probable classes, then the target's "#rank name" if it is not among them."""
+    order = np.argsort(probabilities)[::-1]  # class ids, most probable first
+    rows = [(int(i), class_name(int(i))) for i in order[:k]]
+    if target_id is not None and target_id not in order[:k]:
+        rank = int(np.flatnonzero(order == target_id)[0]) + 1
+        rows.append((target_id, f"#{rank} {class_name(target_id)}"))
+    return rows
+
+
+def _draw_bars(axes, labels: list[str], values: list[float], colours: list[str], separator_after: int) -> None:
+    """Horizontal probability bars, top to bottom, each with its value; a dashed line after `separator_after` rows."""
+    positions = np.arange(len(values), dtype=float)
+    positions[separator_after:] += 0.5  # room for the separator
+    axes.barh(positions, values, color=colours, height=0.7)
+    for position, value in zip(positions, values):
+        inside = value > 0.8  # a long bar holds its value in white, so it stays within the axis
+        axes.text(value - 0.01 if inside else value + 0.01, position, _format_probability(value), va="center",
+                  ha="right" if inside else "left", color="white" if inside else "black", fontsize=9)
+    if separator_after < len(values):
+        axes.axhline(separator_after - 0.25, color="grey", linestyle="--", linewidth=0.8)
+    axes.set_yticks(positions, labels)
+    for label, colour in zip(axes.get_yticklabels(), colours):
+        label.set_color("black" if colour == BAR_COLOUR else colour)
+    axes.set(xlim=(0, 1), ylim=(positions[-1] + 0.6, -0.6), xlabel="probability")
+    axes.spines[["top", "right"]].set_visible(False)
+
+
+def show_top_k(image: np.ndarray, probabilities: np.ndarray, k: int = 5, title: str | None = None,
+               target: int | str | None = None) -> Figure:
+    """The image beside a bar chart of its k most probable classes.
+
+    image: float32 [height, width, 3] in [0, 1].
+    probabilities: float [1000], softmax outputs (e.g. `lib.predict(model, image)`).
+    target: a class name or id to highlight; if it is not in the top k, its
+        rank and probability are added below a separator.
+    """
+    image, probabilities = _one_image(image), _check_probabilities(probabilities)
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= NUM_CLASSES:
+        raise ValueError(f"k must be a whole number from 1 to {NUM_CLASSES}, got {k!r}.")
+    target_id = None if target is None else class_id_of(target)
+    rows = _top_k_rows(probabilities, k, target_id)
+    height = max(2.8, 0.4 * len(rows) + 1.0)
+    figure, (image_axes, bar_axes) = _new_figure(1, 2, NOTEBOOK_WIDTH, height, width_ratios=(1, 1.7))
+    _show_image(image_axes, image)
+    colours = [TARGET_COLOUR if class_id == target_id else BAR_COLOUR for class_id, _ in rows]
+    _draw_bars(bar_axes, [label for _, label in rows], [probabilities[i] for i, _ in rows], colours, k)
+    bar_axes.set_title(f"top {k} of {NUM_CLASSES} classes", fontsize=10)
+    if title:
+        figure.suptitle(title)
+    return figure
+
+
+def show_images(images: Sequence[np.ndarray] | np.ndarray, titles: Sequence[str] | None = None,
+                columns: int | None = None) -> Figure:
+    """A row (or grid) of images with titles, for galleries and comparisons.
+
+    images: a list of float32 [height, width, 3] in [0, 1], or [count, height, width, 3].
+    titles: one per image, or None. columns: images per row (default: up to 5).
+    """
+    images = [images] if len(getattr(images, "shape", ())) == 3 else images  # one image on its own
+    images = [_one_image(image, f"images[{index}]") for index, image in enumerate(images)]
+    if not images:
+        raise ValueError("images is empty: pass at least one image.")
+    if titles is not None and len(titles) != len(images):
+        raise ValueError(f"titles must have one title per image: {len(images)} images, but {len(titles)} titles.")
+    if columns is not None and (isinstance(columns, bool) or not isinstance(columns, int) or columns < 1):
+        raise ValueError(f"columns must be a whole number >= 1 or None, got {columns!r}.")
+    columns = min(columns or 5, len(images))
+    rows = math.ceil(len(images) / columns)
+    side = min(PANEL_SIZE, NOTEBOOK_WIDTH / columns)
+    figure, grid = _new_figure(rows, columns, side * columns, side * rows + 0.3, squeeze=False)
+    for index, axes in enumerate(grid.ravel()):
+        if index < len(images):
+            _show_image(axes, images[index], None if titles is None else titles[index])
+        else:
+            axes.remove()
+    return figure
+
+
+def change_size_255(before: np.ndarray, after: np.ndarray) -> tuple[float, float]:
+    """(L-inf, L2) of `after - before` in 0-255 pixel levels: max |diff| * 255, sqrt(sum diff^2) * 255.
+
+    before, after: float32 [height, width, 3] in [0, 1], of the same shape.
+    """
+    before, after = _one_image(before, "before"), _one_image(after, "after")
+    if before.shape != after.shape:
+        raise ValueError(f"before and after must have the same shape, but were {before.shape} and {after.shape}.")
+    difference = after.astype(np.float64) - before.astype(np.float64)
+    return float(np.abs(difference).max() * 255), float(np.sqrt(np.sum(np.square(difference))) * 255)
+
+
+def show_change(before: np.ndarray, after: np.ndarray, magnify: float | None = None,
+                title: str | None = None) -> Figure:
+    """Before, after, and their difference magnified around mid-grey (grey = unchanged).
+
+    before, after: float32 [height, width, 3] in [0, 1], of the same shape.
+    magnify: the difference is drawn as diff * magnify + 0.5, clipped to [0, 1];
+        None picks the largest whole factor that keeps the biggest change in range.
+    """
+    linf, l2 = change_size_255(before, after)
+    before, after = _one_image(before, "before"), _one_image(after, "after")
+    if magnify is None:
+        fitting = 0.5 * 255 / linf if linf > 0 else 1.0
+        magnify = math.floor(fitting) if fitting >= 1 else fitting
+    elif isinstance(magnify, bool) or not isinstance(magnify, (int, float)) or not 0 < magnify < math.inf:
+        raise ValueError(f"magnify must be a positive number or None, got {magnify!r}.")
+    difference = np.clip((after - before) * magnify + 0.5, 0.0, 1.0)
+    figure, panels = _new_figure(1, 3, 3 * PANEL_SIZE, PANEL_SIZE + 0.7)
+    _show_image(panels[0], before, "before")
+    _show_image(panels[1], after, "after")
+    _show_image(panels[2], difference, f"difference \u00d7 {magnify:.3g}")
+    figure.supxlabel(f"size of the change: L-inf {_format_255(linf)}/255, L2 {_format_255(l2)}/255", fontsize=10)
+    if title:
+        figure.suptitle(title)
+    return figure
+
+
+def _target_label(result: Result) -> str:
+    return "no target" if result.target is None else f"p({class_name(result.target)})"
+
+
+def show_history(result_or_results: Result | Sequence[Result], labels: Sequence[str] | None = None,
+                 stop_at: float = STOP_AT) -> Figure:
+    """Loss and target probability per step, for one `optimise_image` Result or several.
+
+    labels: one legend label per result (default "run 1", "run 2"...).
+    stop_at: the early-stop probability, drawn dashed if a run reached it.
+    """
+    results = list(result_or_results) if isinstance(result_or_results, (list, tuple)) else [result_or_results]
+    for result in results:
+        if not hasattr(result, "losses") or not hasattr(result, "target_probabilities"):
+            raise ValueError(f"show_history takes the Result of lib.optimise_image or a list of them, "
+                             f"got {type(result).__name__}.")
+    if not results:
+        raise ValueError("show_history needs at least one Result, got an empty list.")
+    if labels is not None and len(labels) != len(results):
+        raise ValueError(f"labels must have one label per result: {len(results)} results, but {len(labels)} labels.")
+    show_legend = labels is not None or len(results) > 1
+    labels = labels or [f"run {index + 1}" for index in range(len(results))]
+    figure, (loss_axes, probability_axes) = _new_figure(1, 2, NOTEBOOK_WIDTH, 3.2)
+    for index, (result, label) in enumerate(zip(results, labels)):
+        colour = LOSS_COLOUR if len(results) == 1 else RUN_COLOURS[index % len(RUN_COLOURS)]
+        label = label if show_legend else None
+        loss_axes.plot(np.arange(len(result.losses)), result.losses, color=colour, label=label)
+        probability_colour = TARGET_COLOUR if len(results) == 1 else colour
+        probability_axes.plot(np.arange(len(result.target_probabilities)), result.target_probabilities,
+                              color=probability_colour, label=label)
+    if any(result.reached for result in results):
+        probability_axes.axhline(stop_at, color="grey", linestyle="--", linewidth=1, label=f"stop at {stop_at:g}")
+    names = {_target_label(result) for result in results}
+    loss_axes.set(title="loss", xlabel="step", ylabel="loss")
+    probability_axes.set(title=names.pop() if len(names) == 1 else "target probability", xlabel="step",
+                         ylabel="probability", ylim=(0, 1))
+    for axes in (loss_axes, probability_axes):
+        axes.spines[["top", "right"]].set_visible(False)
+        axes.grid(alpha=0.3)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if show_legend or any(result.reached for result in results):
+        probability_axes.legend(fontsize=9, loc="best")
+    if len(results) == 1 and results[0].target is not None and results[0].target_probabilities:
+        result = results[0]
+        state = "reached" if result.reached else ("interrupted" if result.interrupted else "ran")
+        figure.suptitle(f"{class_name(result.target)}: p = {result.probability:.3f} "
+                        f"after {result.num_steps} steps ({state})", fontsize=11)
+    return figure

@@ -1,0 +1,231 @@
+"""Figures and widgets: the right panels, colours and numbers, and clear errors for bad input."""
+
+import io
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.colors import to_rgba  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from lib.classes import class_id_of  # noqa: E402
+from lib.images import to_uint8  # noqa: E402
+from lib.optimise import Progress, Result  # noqa: E402
+from lib.plotting import (  # noqa: E402
+    BAR_COLOUR, TARGET_COLOUR, change_size_255, show_change, show_history, show_images, show_top_k,
+)
+from lib.widgets import LiveView, class_picker  # noqa: E402
+
+SIAMESE, TABBY, TIGER_CAT, EGYPTIAN = map(class_id_of, ("Siamese cat", "tabby", "tiger cat", "Egyptian cat"))
+GREY = np.full((16, 16, 3), 0.5, np.float32)
+
+
+def texts(figure: Figure) -> str:
+    """Every piece of text in a figure (titles, captions, labels), one per line."""
+    return "\n".join(text.get_text() for text in figure.findobj(Text))
+
+
+def probabilities_with(chosen: dict[int, float]) -> np.ndarray:
+    """A softmax-like [1000] vector: the chosen classes, the rest shared evenly and smaller."""
+    rest = (1 - sum(chosen.values())) / (1000 - len(chosen))
+    probabilities = np.linspace(rest * 1.5, rest * 0.5, 1000)  # distinct, falling with the id
+    probabilities[list(chosen)] = list(chosen.values())
+    return probabilities / probabilities.sum()
+
+
+def bar_axes(figure: Figure):
+    return figure.axes[1]
+
+
+def test_show_top_k_draws_the_image_and_k_bars_most_probable_first():
+    probabilities = probabilities_with({TABBY: 0.6, TIGER_CAT: 0.2, EGYPTIAN: 0.1})
+    figure = show_top_k(GREY, probabilities, k=3, title="a grey square")
+    assert isinstance(figure, Figure) and len(figure.axes) == 2
+    assert [label.get_text() for label in bar_axes(figure).get_yticklabels()] == ["tabby", "tiger cat", "Egyptian cat"]
+    assert [round(bar.get_width(), 3) for bar in bar_axes(figure).patches] == [0.6, 0.2, 0.1]
+    assert bar_axes(figure).get_xlim() == (0, 1)
+    assert "0.600" in texts(figure) and "a grey square" in texts(figure) and "top 3" in texts(figure)
+    np.testing.assert_array_equal(figure.axes[0].images[0].get_array(), GREY)  # shown as it is
+    assert figure.axes[0].images[0].get_clim() == (0.0, 1.0)
+
+
+def test_show_top_k_highlights_the_target_among_the_top_k():
+    figure = show_top_k(GREY, probabilities_with({TABBY: 0.6, TIGER_CAT: 0.2}), k=2, target="tiger cat")
+    colours = [bar.get_facecolor() for bar in bar_axes(figure).patches]
+    assert colours == [to_rgba(BAR_COLOUR), to_rgba(TARGET_COLOUR)]
+    assert len(bar_axes(figure).lines) == 0  # no separator: the target is already shown
+
+
+def test_show_top_k_adds_the_targets_rank_below_a_separator():
+    probabilities = probabilities_with({TABBY: 0.6})
+    rank = int(np.sum(probabilities > probabilities[SIAMESE])) + 1
+    figure = show_top_k(GREY, probabilities, k=5, target=SIAMESE)
+    bars = bar_axes(figure).patches
+    assert len(bars) == 6 and bars[-1].get_facecolor() == to_rgba(TARGET_COLOUR)
+    assert bar_axes(figure).get_yticklabels()[-1].get_text() == f"#{rank} Siamese cat"
+    assert len(bar_axes(figure).lines) == 1  # the separator
+    assert math.isclose(bars[-1].get_width(), probabilities[SIAMESE])
+
+
+@pytest.mark.parametrize(
+    "image, probabilities, k, expected_error",
+    [
+        (np.zeros((224, 224)), np.full(1000, 1e-3), 5, r"\(height, width, 3\).*\(224, 224\)"),
+        (GREY, np.full(10, 0.1), 5, r"\(1000,\).*\(10,\)"),
+        (GREY, np.linspace(-5, 5, 1000), 5, "softmax"),
+        (GREY, np.full(1000, 1e-3), 0, "k must be"),
+        (GREY * 255, np.full(1000, 1e-3), 5, r"\[0, 1\]"),
+    ],
+)
+def test_show_top_k_rejects_bad_input(image, probabilities, k, expected_error):
+    with pytest.raises(ValueError, match=expected_error):
+        show_top_k(image, probabilities, k=k)
+
+
+def test_show_images_draws_one_titled_panel_per_image():
+    images = [GREY, np.zeros_like(GREY), np.ones_like(GREY)]
+    figure = show_images(images, ["grey", "black", "white"], columns=2)
+    assert len(figure.axes) == 3  # the grid's fourth cell is removed
+    assert [axes.get_title() for axes in figure.axes] == ["grey", "black", "white"]
+    assert len(show_images(np.stack(images)).axes) == 3 and len(show_images(GREY).axes) == 1
+
+
+@pytest.mark.parametrize(
+    "images, titles, columns, expected_error",
+    [
+        ([GREY, GREY], ["only one"], None, "2 images, but 1 titles"),
+        ([GREY, np.zeros((16, 16))], None, None, r"images\[1\].*\(16, 16\)"),
+        ([], None, None, "empty"),
+        ([GREY], None, 0, "columns"),
+    ],
+)
+def test_show_images_rejects_bad_input(images, titles, columns, expected_error):
+    with pytest.raises(ValueError, match=expected_error):
+        show_images(images, titles, columns)
+
+
+def one_pixel_change(levels: float = 3) -> tuple[np.ndarray, np.ndarray]:
+    before = np.zeros((8, 8, 3), np.float32)
+    after = before.copy()
+    after[2, 5, 1] = levels / 255
+    return before, after
+
+
+def test_change_size_255_matches_a_hand_computation_and_result():
+    before, after = one_pixel_change(3)
+    after[0, 0, 0] = 4 / 255
+    linf, l2 = change_size_255(before, after)
+    assert linf == pytest.approx(4.0) and l2 == pytest.approx(5.0)  # sqrt(3^2 + 4^2)
+    result = Result(image=after, start_image=before, probabilities=np.full(1000, 1e-3, np.float32), target=None)
+    assert (linf, l2) == pytest.approx((result.linf_255, result.l2_255), rel=1e-5)
+
+
+def test_show_change_prints_the_size_and_the_magnification():
+    before, after = one_pixel_change(3)
+    figure = show_change(before, after, title="one pixel")
+    assert len(figure.axes) == 3
+    assert "L-inf 3.0/255, L2 3.0/255" in texts(figure) and "one pixel" in texts(figure)
+    assert figure.axes[2].get_title() == "difference \u00d7 42"  # floor(0.5 * 255 / 3)
+    difference = figure.axes[2].images[0].get_array()
+    assert difference[0, 0, 0] == 0.5 and difference[2, 5, 1] == pytest.approx(0.5 + 42 * 3 / 255)
+    assert figure.axes[1].images[0].get_clim() == (0.0, 1.0)
+    assert show_change(before, after, magnify=10).axes[2].get_title() == "difference \u00d7 10"
+
+
+@pytest.mark.parametrize(
+    "before, after, magnify, expected_error",
+    [
+        (GREY, np.zeros((8, 8, 3), np.float32), None, r"same shape.*\(16, 16, 3\).*\(8, 8, 3\)"),
+        (GREY, GREY, -1, "magnify"),
+        (GREY, GREY[..., 0], None, r"after.*\(16, 16\)"),
+    ],
+)
+def test_show_change_rejects_bad_input(before, after, magnify, expected_error):
+    with pytest.raises(ValueError, match=expected_error):
+        show_change(before, after, magnify)
+
+
+def make_result(final_probability: float, reached: bool, num_steps: int = 10) -> Result:
+    probabilities = probabilities_with({SIAMESE: final_probability})
+    curve = list(np.linspace(0.001, final_probability, num_steps + 1))
+    return Result(GREY, GREY, probabilities, SIAMESE, losses=[-math.log(p) for p in curve],
+                  target_probabilities=curve, num_steps=num_steps, reached=reached)
+
+
+def dashed_lines(axes) -> list:
+    return [line for line in axes.lines if line.get_linestyle() == "--"]
+
+
+def test_show_history_plots_loss_and_probability_with_the_stop_line():
+    figure = show_history(make_result(0.95, reached=True))
+    loss_axes, probability_axes = figure.axes
+    assert len(loss_axes.lines[0].get_ydata()) == 11 and probability_axes.get_ylim() == (0, 1)
+    assert probability_axes.get_title() == "p(Siamese cat)"
+    assert [list(line.get_ydata()) for line in dashed_lines(probability_axes)] == [[0.9, 0.9]]
+    assert "Siamese cat: p = 0.950 after 10 steps (reached)" in texts(figure)
+
+
+def test_show_history_compares_runs_with_a_legend_and_no_stop_line_if_none_reached():
+    figure = show_history([make_result(0.5, False), make_result(0.7, False, 20)], labels=["adam", "sign"])
+    loss_axes, probability_axes = figure.axes
+    assert len(loss_axes.lines) == 2 and not dashed_lines(probability_axes)
+    assert [text.get_text() for text in probability_axes.get_legend().get_texts()] == ["adam", "sign"]
+
+
+@pytest.mark.parametrize(
+    "results, labels, expected_error",
+    [
+        (3, None, "Result of lib.optimise_image.*int"),
+        ([], None, "empty"),
+        ([make_result(0.5, False)], ["a", "b"], "1 results, but 2"),
+    ],
+)
+def test_show_history_rejects_bad_input(results, labels, expected_error):
+    with pytest.raises(ValueError, match=expected_error):
+        show_history(results, labels)
+
+
+def test_class_picker_offers_every_class_and_starts_on_the_default():
+    picker = class_picker()
+    assert picker.value == "Siamese cat" and len(picker.options) == 1000 and picker.ensure_option
+    assert class_picker("TABBY").value == "tabby" and class_picker(284).value == "Siamese cat"
+    with pytest.raises(ValueError, match="Did you mean"):
+        class_picker("kitty")
+
+
+def progress(step: int, image: np.ndarray = GREY, probability: float | None = 0.734) -> Progress:
+    return Progress(step=step, num_steps=200, loss=0.31, probability=probability, image=image)
+
+
+def test_live_view_updates_its_label_bar_and_image():
+    view = LiveView(num_steps=200, target="Siamese cat", scale=3)
+    image = np.random.default_rng(0).random((16, 16, 3)).astype(np.float32)
+    view(progress(12, image))
+    assert view.label.value == "step 12/200 \u00b7 p(Siamese cat) = 0.734 \u00b7 loss 0.31"
+    assert (view.progress.value, view.progress.max) == (12, 200)
+    decoded = np.asarray(Image.open(io.BytesIO(view.image.value)))
+    np.testing.assert_array_equal(decoded, to_uint8(image))  # PNG bytes of the very image
+    assert view.image.width == "48"
+    assert "application/vnd.jupyter.widget-view+json" in view._repr_mimebundle_()
+
+
+def test_live_view_redraws_the_image_every_few_steps_and_reads_num_steps_from_progress():
+    view = LiveView(every=5)
+    view(progress(12, probability=None))
+    assert bytes(view.image.value) == b"" and view.label.value == "step 12/200 \u00b7 loss 0.31"
+    assert view.progress.max == 200
+    view(progress(15))
+    assert bytes(view.image.value).startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("arguments, expected_error", [({"every": 0}, "every"), ({"num_steps": -1}, "num_steps"),
+                                                       ({"scale": 0}, "scale"), ({"target": "kitty"}, "Did you mean")])
+def test_live_view_rejects_bad_settings(arguments, expected_error):
+    with pytest.raises(ValueError, match=expected_error):
+        LiveView(**arguments)
