@@ -12,6 +12,7 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of lessons
 
+from . import environment  # noqa: E402
 from .checks import CheckFailed, check  # noqa: E402
 from .classes import class_id_of, class_name, class_names, search_classes, suggest_classes  # noqa: E402
 from .images import data_path, load_image, noise_image, save_image, to_uint8  # noqa: E402
