@@ -11,7 +11,7 @@ STAMP := $(VENV)/.seecat-installed
 # The tests run offline on the embedded model (VGG16's weights are a download).
 TEST_MODEL ?= efficientnet_lite0
 
-.PHONY: lab test clean
+.PHONY: lab test bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "seecat needs Python 3.10 or newer; this is " + sys.version.split()[0] + ". Run: make PYTHON=python3.11 ...")'
@@ -28,3 +28,7 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) outputs
+
+# Speed and quality figures as Markdown tables (about 20 minutes; not part of `make test`).
+bench: $(STAMP)
+	$(BIN)/python bench/run.py

@@ -21,6 +21,7 @@ import tensorflow as tf
 DEFAULT_MODEL = "vgg16"
 FALLBACK_MODEL = "efficientnet_lite0"
 MODEL_VARIABLE = "SEECAT_MODEL"
+RANDOM_VGG16_VARIABLE = "SEECAT_VGG16_WEIGHTS"  # "random": VGG16's architecture untrained, for timing and memory
 DOWNLOAD_TIMEOUT_SECONDS = 20
 VGG16_WEIGHTS_FILE = "vgg16_weights_tf_dim_ordering_tf_kernels.h5"
 VGG16_MEAN_BGR = (103.939, 116.779, 123.68)
@@ -120,6 +121,9 @@ def load_model(name: str | None = None) -> keras.Model:
     builder = MODELS[name][0]
     if name != DEFAULT_MODEL:
         return builder()
+    if os.environ.get(RANDOM_VGG16_VARIABLE) == "random":
+        print(f"seecat: {RANDOM_VGG16_VARIABLE}=random: VGG16 with random weights (for timing only).", file=sys.stderr)
+        return build_vgg16(weights=None)
     try:
         return builder()
     except Exception as error:  # no network, a broken cache file, a proxy...: all end the same way

@@ -1,0 +1,201 @@
+"""seecat's benchmark: how fast and how well, in one run, as a Markdown table.
+
+    make bench                      # everything (about 20 minutes on a 2-core CPU)
+    python bench/run.py --tiny      # a smoke run: one model, a few steps, no notebooks
+
+Sections: 1. the cost of one step (eager loop, lib loop, bare tf.function);
+2. steps and seconds to the goal, the article's recipe against lib's defaults;
+3. each notebook's run time; 4. peak memory of lesson 02's kernel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+import lib  # noqa: E402
+from lib import models  # noqa: E402
+
+ARTICLE_STEPS = 1000
+BINDER_LIMIT_MB = 2048
+
+
+def median_ms(function, repeats: int, warmup: int = 3) -> float:
+    """Median wall time of `function()` in milliseconds, after warm-up calls."""
+    for _ in range(warmup):
+        function()
+    times = []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - began)
+    return 1000 * statistics.median(times)
+
+
+def eager_step_ms(model, repeats: int) -> float:
+    """The article's way: an uncompiled GradientTape step, then an update."""
+    objective = lib.cross_entropy("Siamese cat")
+    image = tf.Variable(lib.noise_image(lib.model_input_size(model))[None])
+
+    def step():
+        loss, _, gradient = lib.gradient_of(model, objective, tf.convert_to_tensor(image))
+        image.assign(image - 0.01 * gradient)
+        return float(loss)
+
+    return median_ms(step, repeats)
+
+
+def floor_step_ms(model, repeats: int) -> float:
+    """The floor: a bare compiled function computing the same gradient, nothing else."""
+    objective = lib.cross_entropy("Siamese cat")
+    image = tf.constant(lib.noise_image(lib.model_input_size(model))[None])
+    gradient = tf.function(lambda x: lib.gradient_of(model, objective, x)[2])
+    return median_ms(lambda: gradient(image), repeats)  # returns once computed (eager calls are synchronous)
+
+
+def loop_step_ms(model, repeats: int) -> float:
+    """lib's loop as a user runs it: the median time between consecutive steps."""
+    stamps = []
+    lib.optimise_image(model, "Siamese cat", num_steps=repeats + 3, stop_at=None,
+                       callback=lambda progress: stamps.append(time.perf_counter()))
+    gaps = np.diff(stamps[3:])
+    return 1000 * float(np.median(gaps))
+
+
+def step_cost_rows(names: list[str], repeats: int) -> list[str]:
+    rows = ["| model | (a) eager loop, ms | (b) lib loop, ms | (c) bare tf.function, ms | (a)/(b) | (b)/(c) |",
+            "|---|---|---|---|---|---|"]
+    for name in names:
+        model = models.build_vgg16(weights=None) if name == "vgg16 (random weights)" else lib.load_model(name)
+        eager, loop, floor = eager_step_ms(model, repeats), loop_step_ms(model, repeats), floor_step_ms(model, repeats)
+        rows.append(f"| {name} | {eager:.0f} | {loop:.0f} | {floor:.0f} | {eager / loop:.1f}x | {loop / floor:.3f} |")
+        print(rows[-1], file=sys.stderr, flush=True)
+    return rows
+
+
+def first_reach(result: lib.Result, threshold: float = 0.9) -> str:
+    """The step at which p(target) first reached the threshold, or a dash."""
+    hits = [i for i, p in enumerate(result.target_probabilities) if p >= threshold]
+    return str(hits[0]) if hits else "never"
+
+
+def describe(model, result: lib.Result, image: np.ndarray) -> str:
+    """Final p, L-inf / L2 of the change and TV relative to the start, for `image`."""
+    tv, change = lib.total_variation(), image - result.start_image
+    final_p = float(tf.nn.softmax(model(image[None]))[0, result.target])
+    tv_ratio = float(tv(None, image[None]) / tv(None, result.start_image[None]))
+    linf, l2 = np.abs(change).max() * 255, np.sqrt(np.sum(change**2)) * 255
+    return f"{final_p:.3f} | {linf:.1f} / {l2:.0f} | {tv_ratio:.3f}"
+
+
+def goal_rows(model, article_steps: int, lib_steps: int) -> list[str]:
+    dog = lib.load_image(lib.data_path("dog.png"), size=lib.model_input_size(model))
+    cat, zebra = lib.cross_entropy("Siamese cat"), lib.cross_entropy("zebra")
+    tasks = [  # (task, article objective, lib objective, start image, lib settings)
+        ("naive ideal Siamese cat", cat, cat, None, {}),
+        ("dog -> Siamese cat", cat, cat, dog, {"learning_rate": 1 / 255, "epsilon": 4 / 255}),
+        ("TV ideal Siamese cat", 10 * cat + 0.005 * lib.total_variation(), cat + 0.0005 * lib.total_variation(),
+         None, {"stop_at": None}),
+        ("TV ideal zebra", 10 * zebra + 0.005 * lib.total_variation(), zebra + 0.0005 * lib.total_variation(),
+         None, {"stop_at": None}),
+    ]
+    rows = ["| task | recipe | first step with p >= 0.9 | steps run | seconds | final p | L-inf / L2 (0-255) | TV / TV(start) |",
+            "|---|---|---|---|---|---|---|---|"]
+    for task, article_objective, lib_objective, start, settings in tasks:
+        last = [None]  # the article kept its last image, whatever its loss: so do we, for its row
+        article = lib.optimise_image(model, article_objective, start, num_steps=article_steps, method="gd",
+                                     learning_rate=1.0, stop_at=None, callback=lambda p: last.__setitem__(0, p.image))
+        ours = lib.optimise_image(model, lib_objective, start, num_steps=lib_steps, **settings)
+        for recipe, result, image in (("article: GD eta=1, fixed steps", article, last[0]),
+                                      ("lib defaults", ours, ours.image)):
+            rows.append(f"| {task} | {recipe} | {first_reach(result)} | {result.num_steps} | {result.seconds:.1f} | "
+                        f"{describe(model, result, image)} |")
+            print(rows[-1], file=sys.stderr, flush=True)
+    return rows
+
+
+def run_notebook(path: Path, extra_cell: str | None = None, environment: dict | None = None) -> tuple[float, str]:
+    """Execute a notebook in a fresh kernel; returns (seconds, output of the extra cell)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(path, as_version=4)
+    if extra_cell:
+        notebook.cells.append(nbformat.v4.new_code_cell(extra_cell))
+    old = dict(os.environ)
+    os.environ.update(environment or {})
+    try:
+        began = time.perf_counter()
+        NotebookClient(notebook, timeout=1800, kernel_name="python3", allow_errors=True,
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        seconds = time.perf_counter() - began
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    outputs = notebook.cells[-1].get("outputs", []) if extra_cell else []
+    return seconds, "".join(o.get("text", "") for o in outputs).strip()
+
+
+PEAK_RSS_CELL = "import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)"
+
+
+def notebook_rows() -> list[str]:
+    rows = ["| notebook | seconds |", "|---|---|"]
+    total = 0.0
+    for path in sorted((ROOT / "lessons").glob("*.ipynb")):
+        seconds, _ = run_notebook(path, environment={"SEECAT_MODEL": "efficientnet_lite0"})
+        total += seconds
+        rows.append(f"| {path.name} | {seconds:.0f} |")
+        print(rows[-1], file=sys.stderr, flush=True)
+    rows.append(f"| **all lessons** | **{total:.0f}** |")
+    return rows
+
+
+def memory_rows() -> list[str]:
+    lesson = ROOT / "lessons" / "02_naive_ideal_cat.ipynb"
+    rows = ["| lesson 02 with | peak RSS of the kernel, MB | share of Binder's 2 GB |", "|---|---|---|"]
+    for label, environment in (("efficientnet_lite0", {"SEECAT_MODEL": "efficientnet_lite0"}),
+                               ("vgg16 architecture (random weights)", {"SEECAT_MODEL": "vgg16", "SEECAT_VGG16_WEIGHTS": "random"})):
+        _, peak = run_notebook(lesson, PEAK_RSS_CELL, environment)
+        megabytes = int(peak) if peak.isdigit() else float("nan")
+        rows.append(f"| {label} | {megabytes} | {megabytes / BINDER_LIMIT_MB:.0%} |")
+        print(rows[-1], file=sys.stderr, flush=True)
+    return rows
+
+
+def machine() -> str:
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, TensorFlow {tf.__version__}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tiny", action="store_true", help="a smoke run: one model, few steps, no notebooks")
+    args = parser.parse_args(argv)
+    repeats = 3 if args.tiny else 20
+    names = ["efficientnet_lite0"] if args.tiny else \
+        ["efficientnet_lite0", "efficientnet_lite2", "squeezenet1_1", "vgg16 (random weights)"]
+    sections = [f"Measured on {machine()}, {time.strftime('%Y-%m-%d')}.",
+                "\n### 1. One step (forward + backward to the input, batch 1), medians\n", *step_cost_rows(names, repeats),
+                "\n### 2. Steps and seconds to the goal, efficientnet_lite0\n",
+                *goal_rows(lib.load_model("efficientnet_lite0"), 5 if args.tiny else ARTICLE_STEPS, 5 if args.tiny else 300)]
+    if not args.tiny:
+        sections += ["\n### 3. Each notebook under the test settings (fresh kernel, embedded model)\n", *notebook_rows(),
+                     "\n### 4. Peak memory of lesson 02\n", *memory_rows()]
+    print("\n".join(sections))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,17 @@
+"""A smoke run of the benchmark, so that it can't silently rot (its figures are not checked)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_tiny_benchmark_prints_its_tables():
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--tiny"],
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    table = done.stdout
+    assert "| efficientnet_lite0 |" in table and "(b)/(c)" in table
+    for task in ("naive ideal Siamese cat", "dog -> Siamese cat", "TV ideal Siamese cat", "TV ideal zebra"):
+        assert table.count(f"| {task} |") == 2, task
