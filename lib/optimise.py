@@ -46,12 +46,19 @@ class Result:
     num_steps: int = 0  # updates made
     reached: bool = False  # target probability reached (early stop)
     interrupted: bool = False
-    seconds: float = 0.0
+    seconds: float = 0.0  # wall time of the whole run, the first step's tracing included
+    step_seconds: list[float] = field(default_factory=list)  # wall time of each compiled step
 
     @property
     def probability(self) -> float | None:
         """The target's probability for the returned image."""
         return None if self.target is None else float(self.probabilities[self.target])
+
+    @property
+    def seconds_per_step(self) -> float:
+        """Median time of one step, without the first (which also compiles the step)."""
+        times = self.step_seconds[1:] or self.step_seconds
+        return float(np.median(times)) if times else float("nan")
 
     @property
     def change(self) -> np.ndarray:
@@ -186,8 +193,10 @@ def optimise_image(model: tf.keras.Model, objective: Objective | int | str, imag
     best_loss, began = float("inf"), time.perf_counter()
     try:
         for index in range(num_steps + 1):
+            step_began = time.perf_counter()
             loss, probabilities, scored = step()  # scores the image, then updates it
             loss, probabilities = float(loss), probabilities.numpy()[0]
+            result.step_seconds.append(time.perf_counter() - step_began)
             probability = None if target_id is None else float(probabilities[target_id])
             result.losses.append(loss)
             if probability is not None:

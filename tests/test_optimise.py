@@ -90,3 +90,9 @@ def test_real_model_dog_becomes_a_cat_within_4_of_255(lite0):
     result = lib.optimise_image(lite0, "Siamese cat", dog, learning_rate=1 / 255, epsilon=4 / 255)
     assert result.reached and result.probabilities.argmax() == 284 and result.probability >= 0.9
     assert result.linf_255 <= 4.0 + 1e-3
+
+
+def test_step_times_are_recorded_without_the_tracing(tiny_model):
+    result = _run(tiny_model, num_steps=10, stop_at=None)
+    assert len(result.step_seconds) == 11
+    assert result.seconds_per_step <= result.step_seconds[0]  # the first step also compiles
