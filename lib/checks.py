@@ -6,6 +6,10 @@ from __future__ import annotations
 class CheckFailed(AssertionError):
     """A lesson's key result did not hold (nbval then fails the notebook)."""
 
+    def _render_traceback_(self) -> list[str]:
+        """What Jupyter shows instead of a traceback: just the message."""
+        return [str(self)]
+
 
 def check(condition: bool, claim: str, hint: str = "") -> None:
     """Print "✓ claim" if `condition` holds, else raise CheckFailed saying what went wrong.

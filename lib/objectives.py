@@ -39,7 +39,8 @@ class Objective:
         if isinstance(weight, bool) or not isinstance(weight, (int, float)):
             return NotImplemented
         weight = float(weight)
-        return Objective(lambda logits, image: weight * self(logits, image), f"{weight:g} * {self.name}", self.targets)
+        targets = self.targets if weight > 0 else ()  # a negative weight pushes *away* from its classes
+        return Objective(lambda logits, image: weight * self(logits, image), f"{weight:g} * {self.name}", targets)
 
     __rmul__ = __mul__
 
@@ -51,7 +52,7 @@ class Objective:
 
     @property
     def target(self) -> int | None:
-        """The one class this objective pushes towards, or None if not exactly one."""
+        """The one class this objective pushes towards (early stopping watches it), or None."""
         return self.targets[0] if len(self.targets) == 1 else None
 
     def __repr__(self) -> str:

@@ -44,3 +44,9 @@ def test_weighted_sums_compose(batch):
 
 def test_two_targets_have_no_single_target():
     assert (lib.cross_entropy("zebra") + lib.cross_entropy("tabby")).target is None
+
+
+def test_a_negative_weight_drops_the_target():
+    """-cross_entropy(dog) pushes away from the dog: early stopping must not watch p(dog)."""
+    assert (-lib.cross_entropy("malamute")).target is None
+    assert (0.5 * lib.cross_entropy("malamute")).target == lib.class_id_of("malamute")
