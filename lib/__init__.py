@@ -12,14 +12,16 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of lessons
 
-from . import environment  # noqa: E402
+from . import environment, parameterisations, transforms  # noqa: E402
 from .checks import CheckFailed, check  # noqa: E402
 from .classes import class_id_of, class_name, class_names, search_classes, suggest_classes  # noqa: E402
 from .images import data_path, load_image, noise_image, save_image, to_uint8  # noqa: E402
+from .judge import Opinion, second_opinion  # noqa: E402
 from .models import available_offline, default_model_name, load_model, model_names, predict  # noqa: E402
 from .objectives import Objective, cross_entropy, logit, total_variation  # noqa: E402
 from .optimise import Progress, Result, gradient_of, make_step, model_input_size, optimise_image  # noqa: E402
 from .plotting import change_size_255, show_change, show_history, show_images, show_top_k  # noqa: E402
+from .recipes import RECIPES, ideal_image  # noqa: E402
 from .widgets import LiveView, class_picker  # noqa: E402
 
 __all__ = [
@@ -30,5 +32,6 @@ __all__ = [
     "Objective", "cross_entropy", "logit", "total_variation",
     "Progress", "Result", "gradient_of", "make_step", "model_input_size", "optimise_image",
     "change_size_255", "show_change", "show_history", "show_images", "show_top_k",
-    "LiveView", "class_picker",
+    "LiveView", "class_picker", "Opinion", "second_opinion", "RECIPES", "ideal_image",
+    "environment", "parameterisations", "transforms",
 ]

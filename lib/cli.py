@@ -2,6 +2,7 @@
 
     seecat classify data/cat.png --top 5
     seecat ideal "Siamese cat" --tv 0.0005 --out outputs/ideal_cat.png
+    seecat ideal "Siamese cat" --recipe fourier --judge efficientnet_lite2 --out outputs/cat.png
     seecat attack data/dog.png --target "Siamese cat" --eps 4 --out outputs/dog_as_cat.png
     seecat models
 
@@ -15,6 +16,8 @@ import argparse
 import json
 import sys
 from pathlib import Path
+
+from .recipes import RECIPES
 
 EXIT_BAD_INPUT = 2
 ATTACK_LEARNING_RATE = 1 / 255
@@ -61,8 +64,11 @@ def build_parser() -> Parser:
 
     ideal = commands.add_parser("ideal", parents=[shared], help="turn noise into a class's ideal image")
     ideal.add_argument("target", metavar="CLASS", help='a class name, e.g. "Siamese cat", or an id 0..999')
-    ideal.add_argument("--steps", type=_positive_int, default=200, help="at most this many steps (default 200)")
-    ideal.add_argument("--tv", type=_non_negative_float, default=0.0, help="total-variation weight (default 0)")
+    ideal.add_argument("--recipe", choices=RECIPES, default="naive",
+                       help="naive (default), tv, robust (transforms) or fourier (Fourier + colour + transforms)")
+    ideal.add_argument("--steps", type=_positive_int, help="at most this many steps (default: the recipe's)")
+    ideal.add_argument("--tv", type=_non_negative_float, help="total-variation weight (default: 0.0005 for tv, else 0)")
+    ideal.add_argument("--judge", help="a second model that never saw the image gives its opinion")
     ideal.add_argument("--seed", type=int, default=0, help="seed of the starting noise (default 0)")
     ideal.add_argument("--no-early-stop", action="store_true", help="run exactly --steps steps")
     ideal.add_argument("--out", required=True, help="where to save the image (.png)")
@@ -109,14 +115,26 @@ def run_ideal(args) -> dict:
     import lib
 
     target, out = lib.class_id_of(args.target), _check_out(args.out)
+    if args.judge is not None:
+        lib.models.check_model_name(args.judge)
     model = lib.load_model(args.model)
-    objective = lib.cross_entropy(target) + args.tv * lib.total_variation() if args.tv else lib.cross_entropy(target)
-    stop_at = None if args.no_early_stop else 0.9
-    result = lib.optimise_image(model, objective, num_steps=args.steps, seed=args.seed, stop_at=stop_at)
+    settings = lib.recipes.recipe_settings(args.recipe, target, args.tv)
+    if args.steps is not None:
+        settings["num_steps"] = args.steps
+    if args.no_early_stop:
+        settings["stop_at"] = None
+    objective = settings.pop("objective")
+    result = lib.optimise_image(model, objective, target=target, seed=args.seed, **settings)
     lib.save_image(result.image, out)
-    return {"model": model.name, "target": {"id": target, "name": lib.class_name(target)},
-            "probability": round(result.probability, 6), "steps": result.num_steps, "reached": result.reached,
-            "interrupted": result.interrupted, "seconds": round(result.seconds, 2), "out": str(out)}
+    report = {"model": model.name, "recipe": args.recipe, "target": {"id": target, "name": lib.class_name(target)},
+              "probability": round(result.probability, 6), "steps": result.num_steps, "reached": result.reached,
+              "interrupted": result.interrupted, "seconds": round(result.seconds, 2), "out": str(out)}
+    if args.judge is not None:
+        opinion = lib.second_opinion(lib.load_model(args.judge), result.image, target)
+        report["judge"] = {"model": opinion.judge, "probability": round(opinion.target_probability, 6),
+                           "rank": opinion.target_rank, "agrees": opinion.agrees,
+                           "top": [{"id": i, "name": n, "probability": round(p, 6)} for i, n, p in opinion.top]}
+    return report
 
 
 def run_attack(args) -> dict:

@@ -16,6 +16,11 @@ import tensorflow as tf
 from .classes import class_id_of, class_name
 from .images import check_image, noise_image
 from .objectives import Objective, as_objective
+from .parameterisations import FourierImage, PixelImage
+from .transforms import Transform, as_transform, resize_to
+
+Parameterisation = PixelImage | FourierImage
+PARAMETERISATIONS = ("pixels", "fourier")
 
 METHODS = ("adam", "gd", "sign")
 DEFAULT_LEARNING_RATE = {"adam": 0.01, "gd": 1.0, "sign": 1 / 255}
@@ -100,21 +105,26 @@ def gradient_of(model: tf.keras.Model, objective: Objective, image: tf.Tensor) -
     return loss, logits, tape.gradient(loss, image)
 
 
-def make_step(model: tf.keras.Model, objective: Objective, image: tf.Variable, start: tf.Tensor,
-              method: str = "adam", learning_rate: float = 0.01, epsilon: float | None = None) -> Callable:
-    """A compiled step: score `image`, then move it one update downhill.
+def make_step(model: tf.keras.Model, objective: Objective, image: tf.Variable | Parameterisation,
+              start: tf.Tensor | None = None, method: str = "adam", learning_rate: float = 0.01,
+              epsilon: float | None = None, transforms: Transform | None = None, seed: int = 0) -> Callable:
+    """A compiled step: score the image, then move it one update downhill.
 
+    image: a tf.Variable of pixels [batch, h, w, 3] in [0, 1] (kept in [0, 1]
+        and within `epsilon` L-inf of `start`), or a parameterisation such as
+        `lib.parameterisations.FourierImage`.
+    transforms: random transforms applied before the model sees the image.
     Returns `step() -> (loss, probabilities, scored_image)`, all for the image
-    as it was *before* the update; the update keeps pixels in [0, 1] and
-    within `epsilon` (L-inf) of `start`.
-    Adam's moment estimates live in the closure, so each call of make_step
-    gets its own fresh optimiser state.
+    as it was *before* the update. Adam's moment estimates live in the
+    closure, so each call of make_step gets its own fresh optimiser state.
     """
-    moment1, moment2 = tf.Variable(tf.zeros_like(image)), tf.Variable(tf.zeros_like(image))
+    if isinstance(image, tf.Variable):
+        image = PixelImage(image.numpy() if start is None else np.asarray(start), epsilon, variable=image)
+    parameters, size = image.variable, model_input_size(model)
+    moment1, moment2 = tf.Variable(tf.zeros_like(parameters)), tf.Variable(tf.zeros_like(parameters))
     count = tf.Variable(0.0)
+    generator = tf.random.Generator.from_seed(seed)
     beta1, beta2 = ADAM_BETAS
-    low = tf.zeros_like(start) if epsilon is None else tf.maximum(start - epsilon, 0.0)
-    high = tf.ones_like(start) if epsilon is None else tf.minimum(start + epsilon, 1.0)
 
     def direction(gradient: tf.Tensor) -> tf.Tensor:
         if method == "gd":
@@ -130,9 +140,14 @@ def make_step(model: tf.keras.Model, objective: Objective, image: tf.Variable, s
 
     @tf.function
     def step():
-        scored = tf.identity(image)
-        loss, logits, gradient = gradient_of(model, objective, scored)
-        image.assign(tf.clip_by_value(scored - learning_rate * direction(gradient), low, high))
+        with tf.GradientTape() as tape:
+            scored = image.image()  # (batch, h, w, 3) in [0, 1]
+            seen = scored if transforms is None else resize_to(transforms(scored, generator), size)
+            logits = model(seen, training=False)
+            loss = objective(logits, scored)
+        gradient = tape.gradient(loss, parameters)
+        parameters.assign_sub(learning_rate * direction(gradient))
+        image.project()
         return loss, tf.nn.softmax(logits), scored
 
     return step
@@ -158,6 +173,7 @@ def _check_settings(model, num_steps, method, learning_rate, epsilon, stop_at) -
 def optimise_image(model: tf.keras.Model, objective: Objective | int | str, image: np.ndarray | None = None, *,
                    num_steps: int = 200, method: str = "adam", learning_rate: float | None = None,
                    epsilon: float | None = None, stop_at: float | None = 0.9, target: int | str | None = None,
+                   parameterisation: str = "pixels", transforms: Transform | list[Transform] | None = None,
                    seed: int = 0, callback: Callable[[Progress], None] | None = None,
                    callback_every: int = 1) -> Result:
     """Change `image` by gradient descent until the model says `target`.
@@ -167,10 +183,15 @@ def optimise_image(model: tf.keras.Model, objective: Objective | int | str, imag
     image: float32 [size, size, 3] in [0, 1] to start from; None: seeded noise.
     method: "adam" (default, the same settings work for every model),
         "gd" (plain gradient descent, the article's) or "sign" (signed steps).
-    learning_rate: step size in pixel units; None picks the method's default.
+    learning_rate: step size; None picks the method's default.
     epsilon: L-inf budget around the start image, in [0, 1] units (4/255...).
     stop_at: stop once p(target) >= stop_at; None runs all num_steps.
     target: the class to watch; by default the objective's own class.
+    parameterisation: "pixels" (default) or "fourier" (Fourier coefficients
+        with decorrelated colour, lib.parameterisations; starts from its own
+        seeded random spectrum, so `image` must be None).
+    transforms: random transforms (lib.transforms) applied before each
+        forward pass; the image itself is returned untransformed.
     callback: called with a Progress every `callback_every` steps.
 
     Ctrl-C (or the notebook's stop button) ends the run early and still
@@ -179,17 +200,14 @@ def optimise_image(model: tf.keras.Model, objective: Objective | int | str, imag
     objective = as_objective(objective)
     learning_rate = DEFAULT_LEARNING_RATE.get(method, 0.0) if learning_rate is None else learning_rate
     _check_settings(model, num_steps, method, learning_rate, epsilon, stop_at)
+    transforms = as_transform(transforms)
     size = model_input_size(model)
-    start = check_image(noise_image(size, seed) if image is None else image)
-    if start.shape[1:3] != (size, size):
-        raise ValueError(
-            f"The model takes {size}x{size} images, but the image is {start.shape[2]}x{start.shape[1]}; "
-            f"load it with lib.load_image(path, size={size})."
-        )
+    parameters = _parameterise(parameterisation, image, size, seed, epsilon)
+    start = parameters.image().numpy()
     target_id = objective.target if target is None else class_id_of(target)
-    variable = tf.Variable(start)
-    step = make_step(model, objective, variable, tf.constant(start), method, float(learning_rate), epsilon)
+    step = make_step(model, objective, parameters, None, method, float(learning_rate), epsilon, transforms, seed)
     result = Result(start[0], start[0], np.zeros(1000, np.float32), target_id)
+    keep_best = transforms is None  # with random transforms the loss is noisy: keep the latest image
     best_loss, began = float("inf"), time.perf_counter()
     try:
         for index in range(num_steps + 1):
@@ -202,7 +220,7 @@ def optimise_image(model: tf.keras.Model, objective: Objective | int | str, imag
             if probability is not None:
                 result.target_probabilities.append(probability)
             reached = stop_at is not None and probability is not None and probability >= stop_at
-            if loss < best_loss or reached:
+            if loss < best_loss or reached or not keep_best:
                 best_loss, result.image, result.probabilities = loss, scored.numpy()[0], probabilities
             if callback is not None and (index % callback_every == 0 or reached or index == num_steps):
                 callback(Progress(index, num_steps, loss, probability, scored.numpy()[0]))
@@ -213,5 +231,26 @@ def optimise_image(model: tf.keras.Model, objective: Objective | int | str, imag
     except KeyboardInterrupt:
         result.interrupted = True
         print(f"Interrupted after {result.num_steps} steps: returning the best image so far (loss {best_loss:.4g}).")
+    if transforms is not None:  # report what the model says of the image itself, not of a random view
+        result.probabilities = tf.nn.softmax(model(result.image[None], training=False))[0].numpy()
     result.seconds = time.perf_counter() - began
     return result
+
+
+def _parameterise(parameterisation: str, image: np.ndarray | None, size: int, seed: int,
+                  epsilon: float | None) -> Parameterisation:
+    """The PixelImage or FourierImage that optimise_image moves."""
+    if parameterisation == "pixels":
+        start = check_image(noise_image(size, seed) if image is None else image)
+        if start.shape[1:3] != (size, size):
+            raise ValueError(
+                f"The model takes {size}x{size} images, but the image is {start.shape[2]}x{start.shape[1]}; "
+                f"load it with lib.load_image(path, size={size})."
+            )
+        return PixelImage(start, epsilon)
+    if parameterisation == "fourier":
+        if image is not None or epsilon is not None:
+            raise ValueError("parameterisation='fourier' starts from its own random spectrum: "
+                             "leave image and epsilon unset (use 'pixels' to start from a photo).")
+        return FourierImage(size, seed=seed)
+    raise ValueError(f"parameterisation must be one of {PARAMETERISATIONS}, got {parameterisation!r}.")

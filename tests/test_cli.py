@@ -37,6 +37,15 @@ def test_ideal_without_early_stop_runs_every_step(capsys, tmp_path):
     assert report["steps"] == 12
 
 
+def test_ideal_fourier_recipe_with_a_judge(capsys, tmp_path):
+    report = _json(capsys, ["ideal", "zebra", "--recipe", "fourier", "--steps", "5", "--judge", "squeezenet1_1",
+                            "--out", str(tmp_path / "z.png"), *MODEL])
+    assert report["recipe"] == "fourier" and report["steps"] == 5
+    judge = report["judge"]
+    assert judge["model"] == "squeezenet1_1" and 1 <= judge["rank"] <= 1000 and len(judge["top"]) == 5
+    assert judge["agrees"] == (judge["rank"] <= 5)
+
+
 def test_attack_within_budget(capsys, tmp_path):
     report = _json(capsys, ["attack", str(lib.data_path("dog.png")), "--target", "Siamese cat", "--eps", "4",
                             "--out", str(tmp_path / "dog.png"), *MODEL])
@@ -62,6 +71,8 @@ def test_models_lists_offline_availability(capsys):
     (["attack", "data/dog.png", "--out", "x.png"], "--target"),
     (["attack", "data/dog.png", "--target", "zebra", "--out", "data/dog.png"], "shipped originals"),
     (["dream"], "invalid choice"),
+    (["ideal", "zebra", "--recipe", "deepdream", "--out", "x.png"], "invalid choice"),
+    (["ideal", "zebra", "--judge", "resnet", "--out", "x.png"], "Unknown model 'resnet'"),
 ])
 def test_bad_input_exits_2_with_one_line(capsys, argv, words):
     assert main(argv) == 2

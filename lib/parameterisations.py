@@ -1,0 +1,87 @@
+"""Ways to describe the image being optimised: plain pixels, or Fourier coefficients.
+
+A parameterisation holds the numbers gradient descent changes (`variable`)
+and turns them into an RGB image in [0, 1] (`image()`). Plain pixels are
+what lessons 02-05 use. The Fourier one (Olah, Mordvintsev, Schubert,
+"Feature Visualization", Distill 2017) describes the image by its spatial
+frequencies, scaled by 1/frequency so that smooth, large shapes are as easy
+to reach as fine detail, and mixes colours through the colour correlations of
+natural photos, then squashes with a sigmoid into [0, 1].
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+# Square root of the colour correlation matrix of ImageNet photos (rows: R, G, B),
+# as measured for lucid; its columns are the "natural" colour directions.
+COLOUR_CORRELATION_SQRT = np.array([[0.26, 0.09, 0.02],
+                                    [0.27, 0.00, -0.05],
+                                    [0.27, -0.09, 0.03]], dtype=np.float32)
+COLOUR_MATRIX = COLOUR_CORRELATION_SQRT / np.max(np.linalg.norm(COLOUR_CORRELATION_SQRT, axis=0))
+FOURIER_SCALE = 4.0  # keeps the starting image's spread modest (lucid divides by 4 too)
+
+
+def decorrelate_colours(values: tf.Tensor) -> tf.Tensor:
+    """Map decorrelated colour values [..., 3] to RGB space (before the sigmoid)."""
+    return tf.tensordot(values, tf.constant(COLOUR_MATRIX.T), axes=1)
+
+
+def correlate_colours(rgb: tf.Tensor) -> tf.Tensor:
+    """The inverse of decorrelate_colours: RGB [..., 3] back to decorrelated values."""
+    return tf.tensordot(rgb, tf.constant(np.linalg.inv(COLOUR_MATRIX.T).astype(np.float32)), axes=1)
+
+
+def frequencies(size: int) -> np.ndarray:
+    """|frequency| of each coefficient of a real 2-D FFT of a size x size image: [size, size // 2 + 1]."""
+    fy = np.fft.fftfreq(size)[:, None]
+    fx = np.fft.rfftfreq(size)[None, :]
+    return np.sqrt(fx**2 + fy**2).astype(np.float32)
+
+
+class PixelImage:
+    """The image is its own pixels, kept in [low, high] (for example an L-inf ball)."""
+
+    def __init__(self, start: np.ndarray, epsilon: float | None = None, variable: tf.Variable | None = None):
+        """start: float32 [batch, h, w, 3] in [0, 1]; epsilon: L-inf budget in [0, 1] units, or None.
+
+        variable: an existing tf.Variable to move (default: a new one holding `start`).
+        """
+        self.variable = tf.Variable(start, name="pixels") if variable is None else variable
+        self.low = tf.constant(np.zeros_like(start) if epsilon is None else np.maximum(start - epsilon, 0.0))
+        self.high = tf.constant(np.ones_like(start) if epsilon is None else np.minimum(start + epsilon, 1.0))
+
+    def image(self) -> tf.Tensor:
+        """The image, float32 [batch, h, w, 3] in [0, 1]."""
+        return tf.identity(self.variable)
+
+    def project(self) -> None:
+        """After an update: put every pixel back into its allowed range."""
+        self.variable.assign(tf.clip_by_value(self.variable, self.low, self.high))
+
+
+class FourierImage:
+    """The image is the inverse FFT of learned coefficients scaled by 1/frequency."""
+
+    def __init__(self, size: int, batch: int = 1, seed: int = 0, decay: float = 1.0,
+                 decorrelate: bool = True, spread: float = 0.01):
+        """size: image side in pixels; decay: how much low frequencies dominate (1 = 1/f)."""
+        rng = np.random.default_rng(seed)
+        shape = (2, batch, 3, size, size // 2 + 1)  # real and imaginary parts, channels first
+        self.variable = tf.Variable(rng.normal(scale=spread, size=shape).astype(np.float32), name="spectrum")
+        self.size, self.decorrelate = size, decorrelate
+        self.scale = tf.constant(size / np.maximum(frequencies(size), 1.0 / size) ** decay)
+
+    def image(self) -> tf.Tensor:
+        """The image, float32 [batch, size, size, 3] in (0, 1)."""
+        spectrum = tf.complex(self.variable[0] * self.scale, self.variable[1] * self.scale)
+        values = tf.signal.irfft2d(spectrum, fft_length=[self.size, self.size])  # (batch, 3, size, size)
+        values = tf.transpose(values, [0, 2, 3, 1]) / FOURIER_SCALE
+        if self.decorrelate:
+            values = decorrelate_colours(values)
+        return tf.sigmoid(values)
+
+    def project(self) -> None:
+        """Nothing to do: the sigmoid keeps every pixel in (0, 1)."""
+        return None

@@ -1,0 +1,51 @@
+"""Four recipes for a class's ideal image, from the article's to the recognisable one.
+
+    naive    pixels, cross-entropy, stop at p >= 0.9           (lesson 02)
+    tv       pixels, cross-entropy + total variation           (lesson 04)
+    robust   pixels, the target's logit, random transforms     (lesson 06)
+    fourier  Fourier coefficients with decorrelated colour, the
+             target's logit, random transforms                 (lesson 06)
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import keras
+
+from .objectives import cross_entropy, logit, total_variation
+from .optimise import Progress, Result, optimise_image
+from .transforms import standard_transforms
+
+RECIPES = ("naive", "tv", "robust", "fourier")
+DEFAULT_TV_WEIGHT = 0.0005
+
+
+def recipe_settings(recipe: str, target: int | str, tv_weight: float | None = None) -> dict:
+    """The optimise_image arguments (objective included) of a recipe."""
+    if recipe not in RECIPES:
+        raise ValueError(f"Unknown recipe {recipe!r}: choose one of {', '.join(RECIPES)}.")
+    tv = DEFAULT_TV_WEIGHT if tv_weight is None and recipe == "tv" else (tv_weight or 0.0)
+    objective = cross_entropy(target) if recipe in ("naive", "tv") else logit(target)
+    if tv:
+        objective = objective + tv * total_variation()
+    if recipe == "naive":
+        return {"objective": objective, "num_steps": 200}
+    if recipe == "tv":
+        return {"objective": objective, "num_steps": 300, "stop_at": None}
+    common = {"objective": objective, "num_steps": 256, "stop_at": None, "transforms": standard_transforms()}
+    if recipe == "robust":
+        return {**common, "learning_rate": 0.01}
+    return {**common, "parameterisation": "fourier", "learning_rate": 0.05}
+
+
+def ideal_image(model: keras.Model, target: int | str, recipe: str = "fourier", *, num_steps: int | None = None,
+                tv_weight: float | None = None, seed: int = 0,
+                callback: Callable[[Progress], None] | None = None, callback_every: int = 1) -> Result:
+    """The ideal image of `target` for `model`, made with one of the RECIPES."""
+    settings = recipe_settings(recipe, target, tv_weight)
+    if num_steps is not None:
+        settings["num_steps"] = num_steps
+    objective = settings.pop("objective")
+    return optimise_image(model, objective, target=target, seed=seed, callback=callback,
+                          callback_every=callback_every, **settings)

@@ -1,0 +1,104 @@
+"""Random transformations applied to the image before every forward pass.
+
+A transform is a function `(images, generator) -> images` on float32
+[batch, height, width, 3] tensors; each is made by a small factory
+(`jitter(8)`, `rotate(10)`) and they chain with `compose`. They are written
+with TensorFlow ops, so the compiled step stays compiled, and they are
+differentiable, so the gradient flows back to the image.
+
+Why: an image that only fools the network at one exact pixel position is a
+trick, not a picture. If the image must work after being shifted, scaled and
+turned a little, high-frequency tricks stop paying off and shapes emerge.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Sequence
+
+import tensorflow as tf
+
+Transform = Callable[[tf.Tensor, tf.random.Generator], tf.Tensor]
+
+
+def compose(*transforms: Transform) -> Transform:
+    """Apply the transforms one after the other."""
+
+    def apply(images: tf.Tensor, generator: tf.random.Generator) -> tf.Tensor:
+        for transform in transforms:
+            images = transform(images, generator)
+        return images
+
+    return apply
+
+
+def pad(width: int, mode: str = "REFLECT") -> Transform:
+    """Add `width` pixels on every side (mirrored by default): more room to jitter."""
+
+    def apply(images: tf.Tensor, generator: tf.random.Generator) -> tf.Tensor:
+        return tf.pad(images, [[0, 0], [width, width], [width, width], [0, 0]], mode=mode)
+
+    return apply
+
+
+def jitter(pixels: int) -> Transform:
+    """Cut a window `pixels` smaller at a random offset: a shift of up to `pixels`."""
+
+    def apply(images: tf.Tensor, generator: tf.random.Generator) -> tf.Tensor:
+        shape = tf.shape(images)
+        offset = generator.uniform([2], 0, pixels + 1, dtype=tf.int32)
+        return images[:, offset[0] : offset[0] + shape[1] - pixels, offset[1] : offset[1] + shape[2] - pixels, :]
+
+    return apply
+
+
+def _affine(images: tf.Tensor, scale: tf.Tensor, angle: tf.Tensor) -> tf.Tensor:
+    """Scale and turn images about their centre, same size out, mirrored edges."""
+    shape = tf.shape(images)
+    height, width = tf.cast(shape[1], tf.float32), tf.cast(shape[2], tf.float32)
+    cos, sin = tf.cos(angle) / scale, tf.sin(angle) / scale
+    centre_x, centre_y = (width - 1) / 2, (height - 1) / 2
+    # For each output pixel (x, y), the input pixel it reads: inverse rotation and scale about the centre.
+    matrix = tf.stack([cos, -sin, centre_x - cos * centre_x + sin * centre_y,
+                       sin, cos, centre_y - sin * centre_x - cos * centre_y, 0.0, 0.0])
+    return tf.raw_ops.ImageProjectiveTransformV3(
+        images=images, transforms=tf.tile(matrix[None], [shape[0], 1]), output_shape=shape[1:3],
+        fill_value=0.0, interpolation="BILINEAR", fill_mode="REFLECT")
+
+
+def scale(low: float = 0.9, high: float = 1.1) -> Transform:
+    """Zoom in or out by a random factor between low and high."""
+
+    def apply(images: tf.Tensor, generator: tf.random.Generator) -> tf.Tensor:
+        return _affine(images, generator.uniform([], low, high), tf.constant(0.0))
+
+    return apply
+
+
+def rotate(degrees: float = 10.0) -> Transform:
+    """Turn by a random angle between -degrees and +degrees."""
+
+    def apply(images: tf.Tensor, generator: tf.random.Generator) -> tf.Tensor:
+        angle = generator.uniform([], -degrees, degrees) * (math.pi / 180)
+        return _affine(images, tf.constant(1.0), angle)
+
+    return apply
+
+
+def resize_to(images: tf.Tensor, size: int) -> tf.Tensor:
+    """Bring transformed images back to the model's input size [batch, size, size, 3]."""
+    return tf.image.resize(images, [size, size], method="bilinear")
+
+
+def standard_transforms() -> Transform:
+    """The robustness recipe of lucid (Olah et al., Distill 2017): pad, jitter, scale, rotate, jitter."""
+    return compose(pad(12), jitter(8), scale(0.9, 1.1), rotate(10), jitter(4))
+
+
+def as_transform(transforms: Transform | Sequence[Transform] | None) -> Transform | None:
+    """None, one transform, or a list of them (composed in order)."""
+    if transforms is None or callable(transforms):
+        return transforms
+    if isinstance(transforms, Sequence) and all(callable(t) for t in transforms):
+        return compose(*transforms) if transforms else None
+    raise ValueError(f"transforms must be a transform such as lib.transforms.jitter(8), a list of them, or None; got {transforms!r}.")

@@ -1,0 +1,136 @@
+"""Transforms, the Fourier parameterisation, the second opinion and the recipes."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import lib
+from lib import parameterisations as P
+from lib import transforms as T
+
+TRANSFORMS = {
+    "pad": T.pad(4), "jitter": T.jitter(4), "scale": T.scale(0.9, 1.1), "rotate": T.rotate(10),
+    "standard": T.standard_transforms(),
+}
+
+
+@pytest.mark.parametrize("name", TRANSFORMS)
+def test_each_transform_keeps_range_and_is_differentiable(name, rng):
+    images = tf.constant(rng.uniform(size=(2, 32, 32, 3)).astype(np.float32))
+    generator = tf.random.Generator.from_seed(0)
+    with tf.GradientTape() as tape:
+        tape.watch(images)
+        out = TRANSFORMS[name](images, generator)
+        loss = tf.reduce_sum(out * out)
+    gradient = tape.gradient(loss, images)
+    assert out.shape[0] == 2 and out.shape[-1] == 3
+    assert float(tf.reduce_min(out)) >= -1e-6 and float(tf.reduce_max(out)) <= 1 + 1e-6
+    assert gradient is not None and float(tf.reduce_sum(tf.abs(gradient))) > 0
+
+
+@pytest.mark.parametrize("name, size", [("pad", 40), ("jitter", 28), ("scale", 32), ("rotate", 32)])
+def test_each_transform_gives_the_expected_size(name, size):
+    out = TRANSFORMS[name](tf.zeros((1, 32, 32, 3)), tf.random.Generator.from_seed(0))
+    assert tuple(out.shape[1:3]) == (size, size)
+
+
+def test_rotating_by_zero_and_scaling_by_one_change_nothing(rng):
+    images = tf.constant(rng.uniform(size=(1, 16, 16, 3)).astype(np.float32))
+    generator = tf.random.Generator.from_seed(0)
+    assert np.allclose(T.rotate(0.0)(images, generator), images, atol=1e-5)
+    assert np.allclose(T.scale(1.0, 1.0)(images, generator), images, atol=1e-5)
+
+
+def test_rotate_turns_the_picture():
+    image = np.zeros((1, 33, 33, 3), np.float32)
+    image[:, 16, 20:, :] = 1.0  # a bar from the centre to the right
+    turned = T._affine(tf.constant(image), tf.constant(1.0), tf.constant(np.pi / 2)).numpy()
+    assert turned[0, 16, 25, 0] < 0.1 and max(turned[0, 25, 16, 0], turned[0, 7, 16, 0]) > 0.9
+
+
+def test_transforms_are_seeded():
+    images = tf.constant(np.random.default_rng(1).uniform(size=(1, 32, 32, 3)).astype(np.float32))
+    first = T.standard_transforms()(images, tf.random.Generator.from_seed(3))
+    again = T.standard_transforms()(images, tf.random.Generator.from_seed(3))
+    assert np.array_equal(first, again)
+
+
+def test_a_bad_transform_list_is_refused():
+    with pytest.raises(ValueError, match="transforms must be"):
+        T.as_transform(["jitter"])
+
+
+def test_fourier_image_of_a_constant_spectrum_is_constant():
+    fourier = P.FourierImage(16, seed=0)
+    spectrum = np.zeros(fourier.variable.shape, np.float32)
+    spectrum[0, :, :, 0, 0] = [1.0, -2.0, 3.0]  # only the zero-frequency (mean) coefficient
+    fourier.variable.assign(spectrum)
+    image = fourier.image().numpy()
+    assert image.std(axis=(1, 2)).max() < 1e-5 and not np.allclose(image[..., 0], image[..., 1])
+
+
+def test_fourier_image_is_in_unit_range_and_gradients_flow():
+    fourier = P.FourierImage(32, batch=2, seed=1)
+    fourier.variable.assign(fourier.variable * 300.0)  # large coefficients: the sigmoid still bounds the image
+    with tf.GradientTape() as tape:
+        image = fourier.image()
+        loss = tf.reduce_mean(image[..., 0])
+    gradient = tape.gradient(loss, fourier.variable)
+    assert image.shape == (2, 32, 32, 3)
+    assert float(tf.reduce_min(image)) >= 0.0 and float(tf.reduce_max(image)) <= 1.0
+    assert float(tf.reduce_sum(tf.abs(gradient))) > 0
+
+
+def test_low_frequencies_dominate_the_fourier_start():
+    image = P.FourierImage(64, seed=0).image().numpy()[0]
+    noise = lib.noise_image(64, seed=0, spread=float(image.std()))
+    tv = lib.total_variation()
+    assert float(tv(None, image[None])) < 0.7 * float(tv(None, noise[None]))  # smoother than white noise
+
+
+def test_the_colour_matrix_round_trips(rng):
+    rgb = tf.constant(rng.normal(size=(5, 3)).astype(np.float32))
+    assert np.allclose(P.decorrelate_colours(P.correlate_colours(rgb)), rgb, atol=1e-4)
+    assert np.allclose(P.correlate_colours(P.decorrelate_colours(rgb)), rgb, atol=1e-4)
+
+
+def test_pixel_image_projects_into_its_budget():
+    start = np.full((1, 4, 4, 3), 0.5, np.float32)
+    pixels = P.PixelImage(start, epsilon=0.1)
+    pixels.variable.assign(start + 0.5)
+    pixels.project()
+    assert np.allclose(pixels.image(), 0.6)
+
+
+def test_fourier_and_transforms_optimise_on_a_tiny_model(tiny_model):
+    result = lib.optimise_image(tiny_model, lib.logit("zebra"), num_steps=20, learning_rate=0.05, stop_at=None,
+                                parameterisation="fourier", transforms=[T.jitter(2), T.rotate(10)])
+    assert result.losses[-1] < result.losses[0] and result.image.shape == (8, 8, 3)
+    expected = tf.nn.softmax(tiny_model(result.image[None]))[0].numpy()
+    assert np.allclose(result.probabilities, expected, atol=1e-6)  # judged untransformed
+
+
+@pytest.mark.parametrize("settings, words", [
+    ({"parameterisation": "wavelets"}, "pixels"),
+    ({"parameterisation": "fourier", "epsilon": 0.1}, "random spectrum"),
+])
+def test_bad_parameterisation_settings(tiny_model, settings, words):
+    with pytest.raises(ValueError, match=words):
+        lib.optimise_image(tiny_model, "zebra", **settings)
+
+
+def test_second_opinion_ranks_the_target(lite0):
+    cat = lib.load_image(lib.data_path("cat.png"), size=300)
+    opinion = lib.second_opinion(lite0, cat, "tiger cat")
+    assert opinion.judge == "efficientnet_lite0" and opinion.agrees and opinion.target_rank <= 3
+    assert len(opinion.top) == 5 and opinion.top[0][2] >= opinion.target_probability
+    far = lib.second_opinion(lite0, cat, "school bus")
+    assert not far.agrees and far.target_rank > 5
+
+
+def test_every_recipe_has_settings_and_an_unknown_one_is_named():
+    for recipe in lib.RECIPES:
+        assert "objective" in lib.recipes.recipe_settings(recipe, "zebra")
+    assert lib.recipes.recipe_settings("fourier", "zebra")["parameterisation"] == "fourier"
+    with pytest.raises(ValueError, match="naive, tv, robust, fourier"):
+        lib.recipes.recipe_settings("deepdream", "zebra")
