@@ -15,3 +15,4 @@ def test_the_tiny_benchmark_prints_its_tables():
     assert "| efficientnet_lite0 |" in table and "(b)/(c)" in table
     for task in ("naive ideal Siamese cat", "dog -> Siamese cat", "TV ideal Siamese cat", "TV ideal zebra"):
         assert table.count(f"| {task} |") == 2, task
+    assert "| efficientnet_lite0, Fourier + colour + transforms |" in table and "/1 |" in table
