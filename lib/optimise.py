@@ -40,7 +40,12 @@ class Progress:
 
 @dataclass
 class Result:
-    """The outcome of `optimise_image`."""
+    """The outcome of `optimise_image`.
+
+    `image` is the image with the lowest loss seen (the one that reached the
+    target, if the run stopped early); with random transforms, where the loss
+    of one step is noisy, it is the latest image instead.
+    """
 
     image: np.ndarray  # float32 [height, width, 3] in [0, 1]
     start_image: np.ndarray  # float32 [height, width, 3] in [0, 1]
@@ -98,6 +103,7 @@ def model_input_size(model: tf.keras.Model) -> int:
 
 def gradient_of(model: tf.keras.Model, objective: Objective, image: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
     """Loss, logits [batch, 1000] and d loss / d image for an image [batch, h, w, 3]."""
+    image = tf.convert_to_tensor(image, dtype=tf.float32)
     with tf.GradientTape() as tape:
         tape.watch(image)
         logits = model(image, training=False)

@@ -96,3 +96,9 @@ def test_step_times_are_recorded_without_the_tracing(tiny_model):
     result = _run(tiny_model, num_steps=10, stop_at=None)
     assert len(result.step_seconds) == 11
     assert result.seconds_per_step <= result.step_seconds[0]  # the first step also compiles
+
+
+def test_gradient_of_takes_numpy_too(tiny_model):
+    image = lib.noise_image(8)[None]
+    loss, logits, gradient = lib.gradient_of(tiny_model, lib.cross_entropy("zebra"), image)
+    assert gradient.shape == (1, 8, 8, 3) and logits.shape == (1, 1000)
