@@ -1,0 +1,315 @@
+"""The exercise checkers: each accepts a right answer and turns wrong ones down with a friendly NotYet."""
+
+import io
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image, ImageFilter
+
+import lib
+from lib import exercises
+from lib.exercises import NotYet
+
+TARGET = "Siamese cat"
+
+
+def _refusal(check, *args, **kwargs) -> str:
+    """The message of the NotYet that `check(*args)` raises (the test fails if it raises nothing)."""
+    with pytest.raises(NotYet) as raised:
+        check(*args, **kwargs)
+    message = str(raised.value)
+    assert raised.value._render_traceback_() == [message] and "Traceback" not in message
+    return message
+
+
+def _jpeg(image: np.ndarray, quality: int) -> np.ndarray:
+    buffer = io.BytesIO()
+    Image.fromarray(lib.to_uint8(image)).save(buffer, "JPEG", quality=quality)
+    return np.asarray(Image.open(buffer).convert("RGB"), dtype=np.float32) / 255
+
+
+def _blur(image: np.ndarray, radius: float) -> np.ndarray:
+    return np.asarray(Image.fromarray(lib.to_uint8(image)).filter(ImageFilter.GaussianBlur(radius)), np.float32) / 255
+
+
+def _top_name(model, image) -> str:
+    return lib.class_name(int(np.argmax(lib.predict(model, image))))
+
+
+@pytest.fixture(scope="module")
+def dog(lite0) -> np.ndarray:
+    return lib.load_image(lib.data_path("dog.png"), size=lib.model_input_size(lite0))
+
+
+@pytest.fixture(scope="module")
+def dog_as_cat(lite0, dog) -> np.ndarray:
+    """The dog, changed by at most 4/255 so that Lite0 says "Siamese cat"."""
+    result = lib.optimise_image(lite0, lib.cross_entropy(TARGET), dog, epsilon=4 / 255, learning_rate=0.5 / 255,
+                                num_steps=10, stop_at=None)
+    assert result.top_k(1)[0][1] == TARGET
+    return result.image
+
+
+@pytest.fixture(scope="module")
+def squeezenet():
+    return lib.load_model("squeezenet1_1")
+
+
+# --- NotYet, unfilled answers, tools ------------------------------------------------------------
+
+def test_not_yet_is_not_an_assertion_error_and_jupyter_shows_only_its_message():
+    error = NotYet("✗ p = 0.5 is below 0.9.")
+    assert not isinstance(error, AssertionError)
+    assert error._render_traceback_() == ["✗ p = 0.5 is below 0.9."]
+
+
+@pytest.mark.parametrize("unfilled", [None, ...], ids=["None", "Ellipsis"])
+def test_every_checker_says_not_done_yet_for_an_unfilled_answer(lite0, dog, dog_as_cat, squeezenet, unfilled):
+    others = {"squeezenet1_1": squeezenet}
+    calls = {
+        "result": lambda: exercises.check_ideal_image(lite0, unfilled, TARGET),
+        "adversarial": lambda: exercises.check_untargeted_attack(lite0, dog, unfilled, epsilon_255=2),
+        "others": lambda: exercises.check_transfer(lite0, unfilled, dog_as_cat, TARGET, unfilled, unfilled),
+        "p_target": lambda: exercises.check_transfer(lite0, others, dog_as_cat, TARGET, unfilled, unfilled),
+        "fooled": lambda: exercises.check_transfer(lite0, others, dog_as_cat, TARGET, {"squeezenet1_1": 0.0}, unfilled),
+        "defended": lambda: exercises.check_defence(lite0, dog_as_cat, TARGET, unfilled, unfilled),
+        "smallest_255": lambda: exercises.check_smallest_budget(lite0, dog, TARGET, unfilled),
+        "tv_results": lambda: exercises.check_tv_weight(lite0, TARGET, unfilled, unfilled),
+    }
+    for name, call in calls.items():
+        assert _refusal(call) == f"Not done yet: fill in `{name}` above, then run this cell again."
+
+
+def test_dog_breeds_are_the_118_imagenet_dogs():
+    assert len(exercises.DOG_BREEDS) == 118
+    assert exercises.DOG_BREEDS[0] == "Chihuahua" and exercises.DOG_BREEDS[-1] == "Mexican hairless"
+    assert exercises.is_dog("malamute") and exercises.is_dog("borzoi")
+    assert not exercises.is_dog("tabby") and not exercises.is_dog("timber wolf") and not exercises.is_dog("hotdog")
+
+
+def test_total_variation_of_matches_tensorflow(rng):
+    image = rng.random((10, 12, 3), dtype=np.float32)
+    assert exercises.total_variation_of(image) == pytest.approx(float(tf.image.total_variation(tf.constant(image))))
+
+
+def test_resized_fits_the_model(tiny_model, squeezenet, dog):
+    assert exercises.resized(dog, squeezenet).shape == (227, 227, 3)
+    assert exercises.resized(dog, tiny_model).shape == (8, 8, 3)
+    assert exercises.resized(dog, squeezenet).dtype == np.float32
+
+
+# --- exercise 1: the ideal image ---------------------------------------------------------------
+
+def test_ideal_image_accepts_a_result_and_its_image(lite0, capsys):
+    result = lib.optimise_image(lite0, lib.cross_entropy(TARGET), num_steps=50)
+    exercises.check_ideal_image(lite0, result, TARGET)
+    exercises.check_ideal_image(lite0, result.image, TARGET)
+    output = capsys.readouterr().out
+    assert output.startswith("✓ the model is sure your image shows 'Siamese cat'") and "✗" not in output
+
+
+def test_ideal_image_refuses_noise_other_targets_and_bad_images(lite0, tiny_model):
+    noise = lib.noise_image(224)
+    assert "top class is" in _refusal(exercises.check_ideal_image, lite0, noise, TARGET)
+    tabby = lib.optimise_image(tiny_model, lib.cross_entropy("tabby"), num_steps=5)
+    assert "optimised for 'tabby'" in _refusal(exercises.check_ideal_image, tiny_model, tabby, TARGET)
+    assert "0..255" in _refusal(exercises.check_ideal_image, lite0, noise * 255, TARGET)
+    assert "uint8" in _refusal(exercises.check_ideal_image, lite0, lib.to_uint8(noise), TARGET)
+    assert "100x100 pixels, but the model takes 224x224" in _refusal(
+        exercises.check_ideal_image, lite0, lib.noise_image(100), TARGET)
+    assert "shape (height, width, 3)" in _refusal(exercises.check_ideal_image, lite0, noise[..., 0], TARGET)
+    assert "should be an image" in _refusal(exercises.check_ideal_image, lite0, "cat.png", TARGET)
+    assert "outside [0, 1]" in _refusal(exercises.check_ideal_image, lite0, noise + 0.6, TARGET)
+    assert "not one of the 1000 ImageNet class names" in _refusal(exercises.check_ideal_image, lite0, noise, "kitty")
+
+
+def test_ideal_image_refuses_a_top_class_below_the_goal(tiny_model):
+    unsure = lib.optimise_image(tiny_model, lib.cross_entropy(TARGET), num_steps=500, learning_rate=0.05, stop_at=0.5)
+    assert 0.5 <= unsure.probability < 0.9  # the target is on top, but the model is not sure
+    assert "is the top class, but p =" in _refusal(exercises.check_ideal_image, tiny_model, unsure, TARGET)
+
+
+# --- exercise 2: anything but a dog -------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def no_dog(lite0, dog) -> np.ndarray:
+    """The solution's untargeted attack: push down the total probability of every dog breed, within 2/255."""
+    ids = tf.constant([lib.class_id_of(name) for name in exercises.DOG_BREEDS])
+
+    def log_p_dog(logits, image):
+        group = tf.reduce_logsumexp(tf.gather(logits, ids, axis=1), axis=1)
+        return tf.reduce_mean(group - tf.reduce_logsumexp(logits, axis=1))
+
+    return lib.optimise_image(lite0, lib.Objective(log_p_dog, "log p(any dog)"), dog, epsilon=2 / 255,
+                              learning_rate=0.5 / 255, num_steps=20, stop_at=None).image
+
+
+def test_untargeted_attack_accepts_an_image_no_dog_breed(lite0, dog, no_dog, capsys):
+    exercises.check_untargeted_attack(lite0, dog, no_dog, epsilon_255=2)
+    output = capsys.readouterr().out
+    assert "no dog breed" in output and "within the budget of 2/255" in output
+
+
+def test_untargeted_attack_refuses_dogs_big_changes_and_bad_budgets(lite0, dog, no_dog):
+    nudged = np.clip(dog + np.float32(1 / 255), 0, 1)  # within the budget, still the same dog
+    assert "still says 'malamute'" in _refusal(exercises.check_untargeted_attack, lite0, dog, nudged, 2)
+    assert "unchanged photo" in _refusal(exercises.check_untargeted_attack, lite0, dog, dog.copy(), 2)
+    assert "more than the budget of 1/255" in _refusal(exercises.check_untargeted_attack, lite0, dog, no_dog, 1)
+    assert "at most 16" in _refusal(exercises.check_untargeted_attack, lite0, dog, no_dog, 255)
+    assert "should be a number" in _refusal(exercises.check_untargeted_attack, lite0, dog, no_dog, "2")
+    cat = lib.load_image(lib.data_path("cat.png"), size=224)
+    assert "should be the dog photo" in _refusal(exercises.check_untargeted_attack, lite0, cat, no_dog, 2)
+
+
+def test_untargeted_attack_refuses_a_neighbouring_breed(lite0, dog):
+    away_from_one = lib.optimise_image(lite0, -1 * lib.cross_entropy("malamute"), dog, epsilon=2 / 255,
+                                       learning_rate=0.5 / 255, num_steps=20, stop_at=None)
+    assert exercises.is_dog(away_from_one.top_k(1)[0][1])  # another breed
+    message = _refusal(exercises.check_untargeted_attack, lite0, dog, away_from_one.image, 2)
+    assert "and that is a dog too" in message and "push down the probability of all the breeds" in message
+
+
+# --- exercise 3: transfer -------------------------------------------------------------------------
+
+def _transfer_answers(others, adversarial):
+    p_target, fooled = {}, {}
+    for name, other in others.items():
+        probabilities = lib.predict(other, exercises.resized(adversarial, other))
+        p_target[name] = float(probabilities[lib.class_id_of(TARGET)])
+        fooled[name] = lib.class_name(int(np.argmax(probabilities))) == TARGET
+    return p_target, fooled
+
+
+def test_transfer_accepts_measured_answers(lite0, squeezenet, dog_as_cat, capsys):
+    others = {"squeezenet1_1": squeezenet}
+    exercises.check_transfer(lite0, others, dog_as_cat, TARGET, *_transfer_answers(others, dog_as_cat))
+    output = capsys.readouterr().out
+    assert "the attack fools the model it was made on, efficientnet_lite0" in output
+    assert "squeezenet1_1: top class" in output and "other models" in output
+
+
+def test_transfer_refuses_wrong_answers(lite0, squeezenet, dog, dog_as_cat):
+    others = {"squeezenet1_1": squeezenet}
+    p_target, fooled = _transfer_answers(others, dog_as_cat)
+    flipped = {name: not value for name, value in fooled.items()}
+
+    def refusal(p_target=p_target, fooled=fooled, others=others, adversarial=dog_as_cat):
+        return _refusal(exercises.check_transfer, lite0, others, adversarial, TARGET, p_target, fooled)
+
+    assert "Fooled means: its top class is 'Siamese cat'" in refusal(fooled=flipped)
+    assert "gives p(Siamese cat) =" in refusal(p_target={"squeezenet1_1": 0.5})
+    assert "between 0 and 1" in refusal(p_target={"squeezenet1_1": 3.2})
+    assert "no entry for 'squeezenet1_1'" in refusal(p_target={})
+    assert "which are not among" in refusal(p_target={**p_target, "vgg16": 0.1})
+    assert "True or False" in refusal(fooled={"squeezenet1_1": "no"})
+    assert "should be a dict" in refusal(p_target=[0.0])
+    assert "transfer means a different model" in refusal(others={"me": lite0})
+    assert "should fool `model` itself" in refusal(adversarial=dog)
+
+
+# --- exercise 4: defences -----------------------------------------------------------------------
+
+def test_defence_accepts_measured_answers(lite0, dog_as_cat, capsys):
+    defended = {"JPEG 50": _jpeg(dog_as_cat, 50), "blur 1": _blur(dog_as_cat, 1.0)}
+    undone = {name: _top_name(lite0, image) != TARGET for name, image in defended.items()}
+    exercises.check_defence(lite0, dog_as_cat, TARGET, defended, undone)
+    output = capsys.readouterr().out
+    assert "✓ JPEG 50: the model says" in output and "of your 2 defences" in output
+
+
+def test_defence_refuses_wrong_answers(lite0, dog, dog_as_cat):
+    defended = {"JPEG 50": _jpeg(dog_as_cat, 50), "blur 1": _blur(dog_as_cat, 1.0)}
+    undone = {name: _top_name(lite0, image) != TARGET for name, image in defended.items()}
+    check = exercises.check_defence
+    flipped = {name: not value for name, value in undone.items()}
+    message = _refusal(check, lite0, dog_as_cat, TARGET, defended, flipped)
+    assert "Undone means: the top class is no longer 'Siamese cat'" in message
+    same = {"JPEG 50": dog_as_cat.copy(), "blur 1": defended["blur 1"]}
+    assert "is the same as `adversarial`" in _refusal(check, lite0, dog_as_cat, TARGET, same, undone)
+    noisy = {"JPEG 50": lib.noise_image(224), "blur 1": defended["blur 1"]}
+    assert "no longer the same picture" in _refusal(check, lite0, dog_as_cat, TARGET, noisy, undone)
+    in_255 = {name: image * 255 for name, image in defended.items()}
+    assert "0..255" in _refusal(check, lite0, dog_as_cat, TARGET, in_255, undone)
+    pil = {"JPEG 50": Image.fromarray(lib.to_uint8(defended["JPEG 50"])), "blur 1": defended["blur 1"]}
+    assert "PIL image" in _refusal(check, lite0, dog_as_cat, TARGET, pil, undone)
+    one = {"JPEG 50": defended["JPEG 50"]}
+    assert "try at least 2" in _refusal(check, lite0, dog_as_cat, TARGET, one, {"JPEG 50": undone["JPEG 50"]})
+    assert "no entry for 'blur 1'" in _refusal(check, lite0, dog_as_cat, TARGET, defended, {"JPEG 50": True})
+    assert "should fool `model` itself" in _refusal(check, lite0, dog, TARGET, defended, undone)
+
+
+# --- exercise 5: the smallest budget --------------------------------------------------------------
+
+def test_fools_says_whether_a_short_attack_within_the_budget_succeeds(lite0, dog):
+    assert exercises.fools(lite0, dog, TARGET, 2)
+    assert not exercises.fools(lite0, dog, TARGET, 0.1)
+    assert not exercises.fools(lite0, dog, TARGET, 0)  # no change: the photo is a dog
+
+
+@pytest.mark.parametrize("budget", [-1, 300, "2", True, None])
+def test_fools_refuses_a_budget_that_is_not_levels_of_255(tiny_model, budget):
+    with pytest.raises(ValueError, match="levels of 255"):
+        exercises.fools(tiny_model, lib.noise_image(8), TARGET, budget)
+
+
+@pytest.fixture()
+def threshold_045(monkeypatch):
+    """`fools` as a step function: a budget fools exactly when it is at least 0.45/255."""
+    monkeypatch.setattr(exercises, "fools", lambda model, image, target, epsilon_255, num_steps=10: epsilon_255 >= 0.45)
+
+
+def test_smallest_budget_accepts_an_answer_within_the_tolerance(lite0, dog, threshold_045, capsys):
+    for answer in [0.45, 0.5, 0.69]:
+        exercises.check_smallest_budget(lite0, dog, TARGET, answer)
+    assert "less than one level of 255" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("answer, message", [
+    (0.3, "doesn't fool the model"),
+    (0.001, "if you meant 0.001 in [0, 1] units"),
+    (2.0, "but so does 1.75/255"),
+    (0, "above 0"),
+    (True, "should be a number"),
+    ("0.5", "should be a number"),
+])
+def test_smallest_budget_refuses_wrong_answers(lite0, dog, threshold_045, answer, message):
+    assert message in _refusal(exercises.check_smallest_budget, lite0, dog, TARGET, answer)
+
+
+def test_smallest_budget_refuses_too_large_a_budget_with_the_real_attack(lite0, dog):
+    assert "but so does 1.75/255" in _refusal(exercises.check_smallest_budget, lite0, dog, TARGET, 2.0)
+
+
+# --- exercise 6: the TV weight ------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tv_runs(tiny_model) -> dict[float, np.ndarray]:
+    """Three images of falling TV: the tiny model is sure of the first two, not of the third."""
+    sure = lib.optimise_image(tiny_model, lib.cross_entropy(TARGET), num_steps=300, learning_rate=0.05,
+                              stop_at=None, seed=3).image
+    shares = {0.0: 1.0, 0.1: 0.6, 1.0: 0.2}  # weight -> how much of the image's contrast is left
+    runs = {weight: (0.5 + share * (sure - 0.5)).astype(np.float32) for weight, share in shares.items()}
+    probabilities = [lib.predict(tiny_model, image)[lib.class_id_of(TARGET)] for image in runs.values()]
+    assert probabilities[0] >= 0.9 and probabilities[1] >= 0.9 and probabilities[2] < 0.9
+    return runs
+
+
+def test_tv_weight_accepts_the_smoothest_sure_image(tiny_model, tv_runs, capsys):
+    exercises.check_tv_weight(tiny_model, TARGET, tv_runs, 0.1)
+    output = capsys.readouterr().out
+    smoothest = float(tf.image.total_variation(tf.constant(tv_runs[0.1])))
+    assert f"weight 0.1 gives the smoothest image (TV {smoothest:,.0f})" in output
+    assert "a larger weight might be smoother still" not in output  # weight 1 was too strong
+
+
+def test_tv_weight_refuses_wrong_choices_and_bad_runs(tiny_model, tv_runs):
+    check = exercises.check_tv_weight
+    assert "also keeps p >= 0.9" in _refusal(check, tiny_model, TARGET, tv_runs, 0.0)
+    assert "the TV term won over the cross-entropy" in _refusal(check, tiny_model, TARGET, tv_runs, 1.0)
+    assert "is not one of the weights you tried" in _refusal(check, tiny_model, TARGET, tv_runs, 0.5)
+    assert "try at least 3 TV weights" in _refusal(check, tiny_model, TARGET, {0.1: tv_runs[0.1]}, 0.1)
+    unsure = {weight: tv_runs[1.0] for weight in (1.0, 2.0, 3.0)}
+    assert "No weight you tried keeps" in _refusal(check, tiny_model, TARGET, unsure, 1.0)
+    assert "numbers 0 or more" in _refusal(check, tiny_model, TARGET, {**tv_runs, -1.0: tv_runs[0.1]}, 0.1)
+    assert "should be a dict" in _refusal(check, tiny_model, TARGET, list(tv_runs.values()), 0.1)
