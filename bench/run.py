@@ -155,10 +155,10 @@ PEAK_RSS_CELL = "import resource; print(resource.getrusage(resource.RUSAGE_SELF)
 def notebook_rows() -> list[str]:
     rows = ["| notebook | seconds |", "|---|---|"]
     total = 0.0
-    for path in sorted((ROOT / "lessons").glob("*.ipynb")):
+    for path in sorted((ROOT / "lessons").glob("*.ipynb")) + sorted((ROOT / "solutions").glob("*.ipynb")):
         seconds, _ = run_notebook(path, environment={"SEECAT_MODEL": "efficientnet_lite0"})
         total += seconds
-        rows.append(f"| {path.name} | {seconds:.0f} |")
+        rows.append(f"| {path.relative_to(ROOT)} | {seconds:.0f} |")
         print(rows[-1], file=sys.stderr, flush=True)
     rows.append(f"| **all lessons** | **{total:.0f}** |")
     return rows
