@@ -21,7 +21,7 @@ $(STAMP): requirements.txt pyproject.toml
 	@touch $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab lessons/
+	$(BIN)/jupyter lab lessons/ $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 test: $(STAMP)
 	SEECAT_MODEL=$(TEST_MODEL) $(BIN)/python -m pytest tests lessons solutions --nbval-lax -v
