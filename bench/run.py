@@ -190,7 +190,17 @@ AGREEMENT_ROWS = [
 JUDGES = ["efficientnet_lite2", "squeezenet1_1", "efficientnet_lite0"]
 
 
-def agreement_rows(classes: list[str], num_steps: int) -> list[str]:
+GALLERY_ROW = ("efficientnet_lite0", "Fourier + colour + transforms")
+
+
+def save_gallery(images: list, captions: list[str], path: Path) -> None:
+    """The README's gallery: each class's ideal image with the judges' verdicts."""
+    figure = lib.show_images(images, captions, columns=5)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=90, bbox_inches="tight")
+
+
+def agreement_rows(classes: list[str], num_steps: int, gallery: Path | None = None) -> list[str]:
     """How often a judge that never saw an image puts its class in the top-5."""
     from lib.transforms import standard_transforms
 
@@ -198,7 +208,7 @@ def agreement_rows(classes: list[str], num_steps: int) -> list[str]:
     rows = [f"| source model, recipe ({num_steps} steps, Adam) | s / image | "
             + " | ".join(f"judge {judge}" for judge in JUDGES) + " |", "|---" * (2 + len(JUDGES)) + "|"]
     for source, label, settings in AGREEMENT_ROWS:
-        agree, seconds = {judge: 0 for judge in JUDGES}, []
+        agree, seconds, images, captions = {judge: 0 for judge in JUDGES}, [], [], []
         for target in classes:
             objective = lib.logit(target) + settings.get("tv", 0.0) * lib.total_variation()
             began = time.perf_counter()
@@ -208,9 +218,16 @@ def agreement_rows(classes: list[str], num_steps: int) -> list[str]:
                 learning_rate=0.05 if settings.get("parameterisation") == "fourier" else 0.01,
                 transforms=standard_transforms() if settings.get("transforms") else None)
             seconds.append(time.perf_counter() - began)
+            verdicts = []
             for judge in JUDGES:
                 if judge != source:
-                    agree[judge] += lib.second_opinion(loaded[judge], result.image, target).agrees
+                    opinion = lib.second_opinion(loaded[judge], result.image, target)
+                    agree[judge] += opinion.agrees
+                    verdicts.append(f"{judge.replace('efficientnet_', '')} #{opinion.target_rank}")
+            images.append(result.image)
+            captions.append(f"{target}\n" + ", ".join(verdicts))
+        if gallery is not None and (source, label) == GALLERY_ROW:
+            save_gallery(images, captions, gallery)
         cells = [("-" if judge == source else f"{agree[judge]}/{len(classes)}") for judge in JUDGES]
         rows.append(f"| {source}, {label} | {statistics.mean(seconds):.0f} | " + " | ".join(cells) + " |")
         print(rows[-1], file=sys.stderr, flush=True)
@@ -236,7 +253,8 @@ def main(argv: list[str] | None = None) -> int:
         sections += ["\n### 3. Each notebook under the test settings (fresh kernel, embedded model)\n", *notebook_rows(),
                      "\n### 4. Peak memory of lesson 02\n", *memory_rows()]
     sections += ["\n### 5. Would another network agree? Judges' top-5 agreement on the class of each ideal image\n",
-                 *agreement_rows(GALLERY[:1] if args.tiny else GALLERY, 4 if args.tiny else 256)]
+                 *agreement_rows(GALLERY[:1] if args.tiny else GALLERY, 4 if args.tiny else 256,
+                                 None if args.tiny else ROOT / "docs" / "gallery.png")]
     print("\n".join(sections))
     return 0
 
