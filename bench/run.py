@@ -178,58 +178,69 @@ def memory_rows() -> list[str]:
 
 GALLERY = ["Siamese cat", "zebra", "goldfish", "flamingo", "school bus", "strawberry", "volcano", "daisy",
            "jellyfish", "golden retriever"]
-# (source model, recipe label, optimise_image settings); every recipe maximises the target's logit
+# (source model(s), recipe label, settings); every recipe maximises the target's logit. "transforms": "lucid" is
+# lib.transforms.standard_transforms(), "strong" is strong_transforms(); "recipe" takes the fourier recipe's settings.
 AGREEMENT_ROWS = [
     ("efficientnet_lite0", "naive pixels", {}),
     ("efficientnet_lite0", "pixels + TV", {"tv": 0.0005}),
-    ("efficientnet_lite0", "pixels + transforms", {"transforms": True}),
-    ("efficientnet_lite0", "Fourier + colour, no transforms", {"parameterisation": "fourier"}),
-    ("efficientnet_lite0", "Fourier + colour + transforms", {"parameterisation": "fourier", "transforms": True}),
-    ("squeezenet1_1", "Fourier + colour + transforms", {"parameterisation": "fourier", "transforms": True}),
+    ("efficientnet_lite0", "pixels + lucid's transforms", {"transforms": "lucid"}),
+    ("efficientnet_lite0", "Fourier 1/f + colour, no transforms", {"parameterisation": "fourier"}),
+    ("efficientnet_lite0", "Fourier 1/f + colour + lucid's transforms", {"parameterisation": "fourier", "transforms": "lucid"}),
+    ("efficientnet_lite0", "recipe \"fourier\": 1/f^1.5 + colour + strong transforms", {"recipe": True}),
+    ("efficientnet_lite0+efficientnet_lite1", "recipe \"fourier\", both models at once", {"recipe": True}),
+    ("squeezenet1_1", "recipe \"fourier\"", {"recipe": True}),
 ]
 JUDGES = ["efficientnet_lite2", "squeezenet1_1", "efficientnet_lite0"]
-
-
-GALLERY_ROW = ("efficientnet_lite0", "Fourier + colour + transforms")
+GALLERY_ROW = 5  # the README's gallery: Lite0 with the fourier recipe
 
 
 def save_gallery(images: list, captions: list[str], path: Path) -> None:
     """The README's gallery: each class's ideal image with the judges' verdicts."""
     figure = lib.show_images(images, captions, columns=5)
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=90, bbox_inches="tight")
+    figure.savefig(path, dpi=80, bbox_inches="tight")
+
+
+def row_settings(target: str, settings: dict, num_steps: int) -> dict:
+    """optimise_image's arguments for one row of AGREEMENT_ROWS."""
+    from lib.transforms import standard_transforms, strong_transforms
+
+    if settings.get("recipe"):
+        return {**lib.recipes.recipe_settings("fourier", target), "num_steps": num_steps}
+    fourier = settings.get("parameterisation") == "fourier"
+    transforms = {"lucid": standard_transforms, "strong": strong_transforms}.get(settings.get("transforms"))
+    return {"objective": lib.logit(target) + settings.get("tv", 0.0) * lib.total_variation(), "num_steps": num_steps,
+            "stop_at": None, "parameterisation": "fourier" if fourier else "pixels",
+            "learning_rate": 0.05 if fourier else 0.01, "transforms": transforms() if transforms else None}
 
 
 def agreement_rows(classes: list[str], num_steps: int, gallery: Path | None = None) -> list[str]:
     """How often a judge that never saw an image puts its class in the top-5."""
-    from lib.transforms import standard_transforms
-
-    loaded = {name: lib.load_model(name) for name in dict.fromkeys([row[0] for row in AGREEMENT_ROWS] + JUDGES)}
+    names = {name for row in AGREEMENT_ROWS for name in row[0].split("+")} | set(JUDGES)
+    loaded = {name: lib.load_model(name) for name in sorted(names)}
     rows = [f"| source model, recipe ({num_steps} steps, Adam) | s / image | "
             + " | ".join(f"judge {judge}" for judge in JUDGES) + " |", "|---" * (2 + len(JUDGES)) + "|"]
-    for source, label, settings in AGREEMENT_ROWS:
+    for index, (source, label, settings) in enumerate(AGREEMENT_ROWS):
+        makers = source.split("+")
+        model = loaded[makers[0]] if len(makers) == 1 else lib.ensemble([loaded[name] for name in makers])
         agree, seconds, images, captions = {judge: 0 for judge in JUDGES}, [], [], []
         for target in classes:
-            objective = lib.logit(target) + settings.get("tv", 0.0) * lib.total_variation()
+            arguments = row_settings(target, settings, num_steps)
             began = time.perf_counter()
-            result = lib.optimise_image(
-                loaded[source], objective, num_steps=num_steps, stop_at=None, target=target,
-                parameterisation=settings.get("parameterisation", "pixels"),
-                learning_rate=0.05 if settings.get("parameterisation") == "fourier" else 0.01,
-                transforms=standard_transforms() if settings.get("transforms") else None)
+            result = lib.optimise_image(model, arguments.pop("objective"), target=target, **arguments)
             seconds.append(time.perf_counter() - began)
             verdicts = []
             for judge in JUDGES:
-                if judge != source:
+                if judge not in makers:  # a judge never judges an image it helped to make
                     opinion = lib.second_opinion(loaded[judge], result.image, target)
                     agree[judge] += opinion.agrees
                     verdicts.append(f"{judge.replace('efficientnet_', '')} #{opinion.target_rank}")
             images.append(result.image)
             captions.append(f"{target}\n" + ", ".join(verdicts))
-        if gallery is not None and (source, label) == GALLERY_ROW:
+        if gallery is not None and index == GALLERY_ROW:
             save_gallery(images, captions, gallery)
-        cells = [("-" if judge == source else f"{agree[judge]}/{len(classes)}") for judge in JUDGES]
-        rows.append(f"| {source}, {label} | {statistics.mean(seconds):.0f} | " + " | ".join(cells) + " |")
+        cells = [("-" if judge in makers else f"{agree[judge]}/{len(classes)}") for judge in JUDGES]
+        rows.append(f"| {source.replace('+', ' + ')}, {label} | {statistics.mean(seconds):.0f} | " + " | ".join(cells) + " |")
         print(rows[-1], file=sys.stderr, flush=True)
     return rows
 

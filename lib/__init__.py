@@ -17,7 +17,7 @@ from .checks import CheckFailed, check  # noqa: E402
 from .classes import class_id_of, class_name, class_names, search_classes, suggest_classes  # noqa: E402
 from .images import data_path, load_image, noise_image, save_image, to_uint8  # noqa: E402
 from .judge import Opinion, second_opinion  # noqa: E402
-from .models import available_offline, default_model_name, load_model, model_names, predict  # noqa: E402
+from .models import available_offline, default_model_name, ensemble, load_model, model_names, predict  # noqa: E402
 from .objectives import Objective, cross_entropy, logit, total_variation  # noqa: E402
 from .optimise import Progress, Result, gradient_of, make_step, model_input_size, optimise_image  # noqa: E402
 from .plotting import change_size_255, show_change, show_history, show_images, show_top_k  # noqa: E402
@@ -28,7 +28,7 @@ __all__ = [
     "CheckFailed", "check",
     "class_id_of", "class_name", "class_names", "search_classes", "suggest_classes",
     "data_path", "load_image", "noise_image", "save_image", "to_uint8",
-    "available_offline", "default_model_name", "load_model", "model_names", "predict",
+    "available_offline", "default_model_name", "ensemble", "load_model", "model_names", "predict",
     "Objective", "cross_entropy", "logit", "total_variation",
     "Progress", "Result", "gradient_of", "make_step", "model_input_size", "optimise_image",
     "change_size_255", "show_change", "show_history", "show_images", "show_top_k",

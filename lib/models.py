@@ -35,6 +35,17 @@ class CaffePreprocess(keras.layers.Layer):
         return bgr - tf.constant(VGG16_MEAN_BGR, dtype=bgr.dtype)
 
 
+class Resize(keras.layers.Layer):
+    """Bilinear resize to size x size with tf.image.resize (as lib.transforms.resize_to does)."""
+
+    def __init__(self, size: int, **kwargs):
+        super().__init__(**kwargs)
+        self.size = size
+
+    def call(self, images):
+        return tf.image.resize(images, [self.size, self.size], method="bilinear")
+
+
 def wrap_vgg16(network: keras.Model) -> keras.Model:
     """A model taking [0, 1] RGB [batch, 224, 224, 3] around a bare VGG16 that returns logits."""
     image = keras.Input((224, 224, 3), name="image")
@@ -149,3 +160,26 @@ def predict(model: keras.Model, image: np.ndarray) -> np.ndarray:
             f"load the image with lib.load_image(path, size={size})."
         )
     return tf.nn.softmax(model(batch, training=False))[0].numpy()
+
+
+def ensemble(models: list[keras.Model]) -> keras.Model:
+    """One model that shows the image to several models and averages their logits.
+
+    The ensemble takes the first model's input size; the image is resized
+    for each of the others. An image made for an ensemble must please every
+    member at once, so it relies less on one network's quirks. A judge must
+    not be a member: it helped to make the image.
+    """
+    if not isinstance(models, (list, tuple)) or len(models) < 2 or not all(isinstance(m, keras.Model) for m in models):
+        raise ValueError("ensemble needs a list of at least two models from lib.load_model(...).")
+    names = [model.name for model in models]
+    if len(set(names)) != len(names):
+        raise ValueError(f"ensemble members must be different models, got {names}.")
+    size = int(models[0].input_shape[1])
+    image = keras.Input((size, size, 3), name="image")
+    logits = []
+    for model in models:
+        member_size = int(model.input_shape[1])
+        seen = image if member_size == size else Resize(member_size, name=f"to_{model.name}")(image)
+        logits.append(model(seen))
+    return keras.Model(image, keras.layers.Average(name="mean_logits")(logits), name="_and_".join(names))  # "+" is not allowed in TensorFlow scope names

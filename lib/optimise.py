@@ -179,8 +179,8 @@ def _check_settings(model, num_steps, method, learning_rate, epsilon, stop_at) -
 def optimise_image(model: tf.keras.Model, objective: Objective | int | str, image: np.ndarray | None = None, *,
                    num_steps: int = 200, method: str = "adam", learning_rate: float | None = None,
                    epsilon: float | None = None, stop_at: float | None = 0.9, target: int | str | None = None,
-                   parameterisation: str = "pixels", transforms: Transform | list[Transform] | None = None,
-                   seed: int = 0, callback: Callable[[Progress], None] | None = None,
+                   parameterisation: str = "pixels", decay: float | None = None,
+                   transforms: Transform | list[Transform] | None = None, seed: int = 0, callback: Callable[[Progress], None] | None = None,
                    callback_every: int = 1) -> Result:
     """Change `image` by gradient descent until the model says `target`.
 
@@ -196,6 +196,8 @@ def optimise_image(model: tf.keras.Model, objective: Objective | int | str, imag
     parameterisation: "pixels" (default) or "fourier" (Fourier coefficients
         with decorrelated colour, lib.parameterisations; starts from its own
         seeded random spectrum, so `image` must be None).
+    decay: "fourier" only: coefficients are scaled by 1/frequency**decay
+        (default 1, a photo's spectrum; 1.5 gives smoother images).
     transforms: random transforms (lib.transforms) applied before each
         forward pass; the image itself is returned untransformed.
     callback: called with a Progress every `callback_every` steps.
@@ -208,7 +210,7 @@ def optimise_image(model: tf.keras.Model, objective: Objective | int | str, imag
     _check_settings(model, num_steps, method, learning_rate, epsilon, stop_at)
     transforms = as_transform(transforms)
     size = model_input_size(model)
-    parameters = _parameterise(parameterisation, image, size, seed, epsilon)
+    parameters = _parameterise(parameterisation, image, size, seed, epsilon, decay)
     start = parameters.image().numpy()
     target_id = objective.target if target is None else class_id_of(target)
     step = make_step(model, objective, parameters, None, method, float(learning_rate), epsilon, transforms, seed)
@@ -244,8 +246,12 @@ def optimise_image(model: tf.keras.Model, objective: Objective | int | str, imag
 
 
 def _parameterise(parameterisation: str, image: np.ndarray | None, size: int, seed: int,
-                  epsilon: float | None) -> Parameterisation:
+                  epsilon: float | None, decay: float | None = None) -> Parameterisation:
     """The PixelImage or FourierImage that optimise_image moves."""
+    if decay is not None and (parameterisation != "fourier" or isinstance(decay, bool)
+                              or not isinstance(decay, (int, float)) or not 0 <= decay <= 4):
+        raise ValueError(f"decay shapes the Fourier spectrum: a number from 0 to 4, with parameterisation='fourier' "
+                         f"(got decay={decay!r}, parameterisation={parameterisation!r}).")
     if parameterisation == "pixels":
         start = check_image(noise_image(size, seed) if image is None else image)
         if start.shape[1:3] != (size, size):
@@ -258,5 +264,5 @@ def _parameterise(parameterisation: str, image: np.ndarray | None, size: int, se
         if image is not None or epsilon is not None:
             raise ValueError("parameterisation='fourier' starts from its own random spectrum: "
                              "leave image and epsilon unset (use 'pixels' to start from a photo).")
-        return FourierImage(size, seed=seed)
+        return FourierImage(size, seed=seed, decay=1.0 if decay is None else float(decay))
     raise ValueError(f"parameterisation must be one of {PARAMETERISATIONS}, got {parameterisation!r}.")

@@ -32,11 +32,14 @@ def compose(*transforms: Transform) -> Transform:
     return apply
 
 
-def pad(width: int, mode: str = "REFLECT") -> Transform:
-    """Add `width` pixels on every side (mirrored by default): more room to jitter."""
+def pad(width: int, mode: str = "REFLECT", value: float = 0.5) -> Transform:
+    """Add `width` pixels on every side: mirrored ("REFLECT"), or grey ("CONSTANT", `value`). More room to jitter."""
+    if mode not in ("REFLECT", "SYMMETRIC", "CONSTANT"):
+        raise ValueError(f"pad mode must be 'REFLECT', 'SYMMETRIC' or 'CONSTANT', got {mode!r}.")
 
     def apply(images: tf.Tensor, generator: tf.random.Generator) -> tf.Tensor:
-        return tf.pad(images, [[0, 0], [width, width], [width, width], [0, 0]], mode=mode)
+        paddings = [[0, 0], [width, width], [width, width], [0, 0]]
+        return tf.pad(images, paddings, mode=mode, constant_values=value if mode == "CONSTANT" else 0.0)
 
     return apply
 
@@ -93,6 +96,17 @@ def resize_to(images: tf.Tensor, size: int) -> tf.Tensor:
 def standard_transforms() -> Transform:
     """The robustness recipe of lucid (Olah et al., Distill 2017): pad, jitter, scale, rotate, jitter."""
     return compose(pad(12), jitter(8), scale(0.9, 1.1), rotate(10), jitter(4))
+
+
+def strong_transforms() -> Transform:
+    """Bigger moves than lucid's, used by the "fourier" recipe: grey padding, jitter 16, scale 0.6-1.4, rotate 15.
+
+    The image must work at many sizes and positions, so the model's
+    evidence has to be drawn as whole shapes at several scales. On ten
+    classes made with Lite0 this raised how often other networks agree on
+    the class (bench/run.py, section 5).
+    """
+    return compose(pad(12, "CONSTANT", 0.5), jitter(16), scale(0.6, 1.4), rotate(15), jitter(4))
 
 
 def as_transform(transforms: Transform | Sequence[Transform] | None) -> Transform | None:

@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 import lib
 from lib import models
@@ -76,3 +77,27 @@ def test_every_embedded_model_takes_unit_range_images_and_gives_logits(name):
 def test_predict_checks_the_image_size(lite0):
     with pytest.raises(ValueError, match="224x224"):
         lib.predict(lite0, lib.noise_image(100))
+
+
+def test_an_ensemble_averages_its_members_logits(tiny_model):
+    keras.utils.set_random_seed(1)
+    image = keras.Input((12, 12, 3))
+    other = keras.Model(image, keras.layers.Dense(1000)(keras.layers.GlobalAveragePooling2D()(image)), name="tiny12")
+    both = lib.ensemble([tiny_model, other])
+    images = np.random.default_rng(0).uniform(size=(2, 8, 8, 3)).astype(np.float32)
+    expected = (tiny_model(images).numpy() + other(tf.image.resize(images, [12, 12])).numpy()) / 2
+    assert both.name == "tiny_and_tiny12" and both.input_shape == (None, 8, 8, 3)
+    assert np.allclose(both(images).numpy(), expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("members, words", [
+    ([], "at least two"), ("efficientnet_lite0", "at least two"), (["tiny", "tiny"], "at least two"),
+])
+def test_a_bad_ensemble_is_named(members, words):
+    with pytest.raises(ValueError, match=words):
+        lib.ensemble(members)
+
+
+def test_an_ensemble_needs_different_members(tiny_model):
+    with pytest.raises(ValueError, match="different models"):
+        lib.ensemble([tiny_model, tiny_model])

@@ -10,7 +10,7 @@ from lib import transforms as T
 
 TRANSFORMS = {
     "pad": T.pad(4), "jitter": T.jitter(4), "scale": T.scale(0.9, 1.1), "rotate": T.rotate(10),
-    "standard": T.standard_transforms(),
+    "grey pad": T.pad(4, "CONSTANT"), "standard": T.standard_transforms(), "strong": T.strong_transforms(),
 }
 
 
@@ -32,6 +32,13 @@ def test_each_transform_keeps_range_and_is_differentiable(name, rng):
 def test_each_transform_gives_the_expected_size(name, size):
     out = TRANSFORMS[name](tf.zeros((1, 32, 32, 3)), tf.random.Generator.from_seed(0))
     assert tuple(out.shape[1:3]) == (size, size)
+
+
+def test_grey_padding_is_grey_and_a_bad_mode_is_named():
+    out = T.pad(2, "CONSTANT", 0.5)(tf.ones((1, 4, 4, 3)), tf.random.Generator.from_seed(0)).numpy()
+    assert out.shape == (1, 8, 8, 3) and np.all(out[:, :2] == 0.5) and np.all(out[:, 2:6, 2:6] == 1.0)
+    with pytest.raises(ValueError, match="CONSTANT"):
+        T.pad(2, "WRAP")
 
 
 def test_rotating_by_zero_and_scaling_by_one_change_nothing(rng):
@@ -113,10 +120,20 @@ def test_fourier_and_transforms_optimise_on_a_tiny_model(tiny_model):
 @pytest.mark.parametrize("settings, words", [
     ({"parameterisation": "wavelets"}, "pixels"),
     ({"parameterisation": "fourier", "epsilon": 0.1}, "random spectrum"),
+    ({"decay": 1.5}, "parameterisation='fourier'"),
+    ({"parameterisation": "fourier", "decay": -1}, "from 0 to 4"),
+    ({"parameterisation": "fourier", "decay": "steep"}, "from 0 to 4"),
 ])
 def test_bad_parameterisation_settings(tiny_model, settings, words):
     with pytest.raises(ValueError, match=words):
         lib.optimise_image(tiny_model, "zebra", **settings)
+
+
+def test_a_steeper_decay_gives_a_smoother_start():
+    def roughness(decay):
+        image = P.FourierImage(64, seed=0, decay=decay).image().numpy()[0]
+        return np.abs(np.diff(image, axis=0)).mean() / image.std()
+    assert roughness(1.5) < roughness(1.0) < roughness(0.5)
 
 
 def test_second_opinion_ranks_the_target(lite0):
@@ -131,6 +148,7 @@ def test_second_opinion_ranks_the_target(lite0):
 def test_every_recipe_has_settings_and_an_unknown_one_is_named():
     for recipe in lib.RECIPES:
         assert "objective" in lib.recipes.recipe_settings(recipe, "zebra")
-    assert lib.recipes.recipe_settings("fourier", "zebra")["parameterisation"] == "fourier"
+    fourier = lib.recipes.recipe_settings("fourier", "zebra")
+    assert fourier["parameterisation"] == "fourier" and fourier["decay"] == lib.recipes.FOURIER_DECAY
     with pytest.raises(ValueError, match="naive, tv, robust, fourier"):
         lib.recipes.recipe_settings("deepdream", "zebra")
