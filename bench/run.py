@@ -149,7 +149,16 @@ def run_notebook(path: Path, extra_cell: str | None = None, environment: dict | 
     return seconds, "".join(o.get("text", "") for o in outputs).strip()
 
 
-PEAK_RSS_CELL = "import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)"
+# Peak resident set size of the kernel, in MB. On Linux VmHWM belongs to this process alone; ru_maxrss would not
+# do: Linux carries it over from the parent across fork and exec, so it would report this benchmark's own peak.
+PEAK_RSS_CELL = """
+import pathlib, resource, sys
+status = pathlib.Path("/proc/self/status")
+if status.exists():
+    print(next(int(line.split()[1]) // 1024 for line in status.read_text().splitlines() if line.startswith("VmHWM:")))
+else:  # macOS: ru_maxrss in bytes
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // (1024 * 1024 if sys.platform == "darwin" else 1024))
+"""
 
 
 def notebook_rows() -> list[str]:
@@ -194,11 +203,18 @@ JUDGES = ["efficientnet_lite2", "squeezenet1_1", "efficientnet_lite0"]
 GALLERY_ROW = 5  # the README's gallery: Lite0 with the fourier recipe
 
 
-def save_gallery(images: list, captions: list[str], path: Path) -> None:
-    """The README's gallery: each class's ideal image with the judges' verdicts."""
-    figure = lib.show_images(images, captions, columns=5)
+def save_gallery(images: list, classes: list[str], verdicts: list[str], path: Path) -> None:
+    """The README's gallery: each class's ideal image, the judges' ranks for the class underneath."""
+    figure = lib.show_images(images, classes, columns=5)
+    figure.set_size_inches(14, 7)
+    for axes, verdict in zip(figure.axes, verdicts):
+        axes.set_xlabel(verdict, fontsize=11)
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=80, bbox_inches="tight")
+    figure.savefig(path, dpi=72, bbox_inches="tight", pil_kwargs={"quality": 85, "optimize": True})
+
+
+SHORT_NAMES = {"efficientnet_lite0": "Lite0", "efficientnet_lite1": "Lite1", "efficientnet_lite2": "Lite2",
+               "squeezenet1_1": "SqueezeNet"}
 
 
 def row_settings(target: str, settings: dict, num_steps: int) -> dict:
@@ -234,11 +250,11 @@ def agreement_rows(classes: list[str], num_steps: int, gallery: Path | None = No
                 if judge not in makers:  # a judge never judges an image it helped to make
                     opinion = lib.second_opinion(loaded[judge], result.image, target)
                     agree[judge] += opinion.agrees
-                    verdicts.append(f"{judge.replace('efficientnet_', '')} #{opinion.target_rank}")
+                    verdicts.append(f"{SHORT_NAMES.get(judge, judge)} #{opinion.target_rank}")
             images.append(result.image)
-            captions.append(f"{target}\n" + ", ".join(verdicts))
+            captions.append(", ".join(verdicts))
         if gallery is not None and index == GALLERY_ROW:
-            save_gallery(images, captions, gallery)
+            save_gallery(images, classes, captions, gallery)
         cells = [("-" if judge in makers else f"{agree[judge]}/{len(classes)}") for judge in JUDGES]
         rows.append(f"| {source.replace('+', ' + ')}, {label} | {statistics.mean(seconds):.0f} | " + " | ".join(cells) + " |")
         print(rows[-1], file=sys.stderr, flush=True)
@@ -265,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
                      "\n### 4. Peak memory of lesson 02\n", *memory_rows()]
     sections += ["\n### 5. Would another network agree? Judges' top-5 agreement on the class of each ideal image\n",
                  *agreement_rows(GALLERY[:1] if args.tiny else GALLERY, 4 if args.tiny else 256,
-                                 None if args.tiny else ROOT / "docs" / "gallery.png")]
+                                 None if args.tiny else ROOT / "docs" / "gallery.jpg")]
     print("\n".join(sections))
     return 0
 
