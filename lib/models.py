@@ -182,4 +182,5 @@ def ensemble(models: list[keras.Model]) -> keras.Model:
         member_size = int(model.input_shape[1])
         seen = image if member_size == size else Resize(member_size, name=f"to_{model.name}")(image)
         logits.append(model(seen))
-    return keras.Model(image, keras.layers.Average(name="mean_logits")(logits), name="_and_".join(names))  # "+" is not allowed in TensorFlow scope names
+    # Named "a_and_b": TensorFlow's scope names may not contain "+".
+    return keras.Model(image, keras.layers.Average(name="mean_logits")(logits), name="_and_".join(names))

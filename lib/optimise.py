@@ -180,8 +180,8 @@ def optimise_image(model: tf.keras.Model, objective: Objective | int | str, imag
                    num_steps: int = 200, method: str = "adam", learning_rate: float | None = None,
                    epsilon: float | None = None, stop_at: float | None = 0.9, target: int | str | None = None,
                    parameterisation: str = "pixels", decay: float | None = None,
-                   transforms: Transform | list[Transform] | None = None, seed: int = 0, callback: Callable[[Progress], None] | None = None,
-                   callback_every: int = 1) -> Result:
+                   transforms: Transform | list[Transform] | None = None, seed: int = 0,
+                   callback: Callable[[Progress], None] | None = None, callback_every: int = 1) -> Result:
     """Change `image` by gradient descent until the model says `target`.
 
     model: from `lib.load_model`, takes float32 [batch, size, size, 3] in [0, 1].

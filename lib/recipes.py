@@ -38,8 +38,8 @@ def recipe_settings(recipe: str, target: int | str, tv_weight: float | None = No
     if recipe == "robust":
         return {**common, "learning_rate": 0.01, "transforms": standard_transforms()}
     # Measured on ten classes (bench/run.py, section 5). Made with Lite0: Lite2 agreed on 10/10 and SqueezeNet on
-    # 2/10, against 9/10 and 1/10 with decay 1, lucid's transforms and learning rate 0.05. Made with SqueezeNet:
-    # Lite0 agreed on 8/10 with learning rate 0.02 against 5/10 with 0.05 (the same default for every model).
+    # 2/10, against 8/10 and 1/10 with decay 1, lucid's transforms and learning rate 0.05. Made with SqueezeNet,
+    # Lite0 agreed on 6/10 (8/10 in a trial at 224 pixels) with learning rate 0.02, and on 5/10 with 0.05.
     return {**common, "parameterisation": "fourier", "decay": FOURIER_DECAY, "learning_rate": 0.02,
             "transforms": strong_transforms()}
 
