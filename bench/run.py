@@ -195,12 +195,14 @@ AGREEMENT_ROWS = [
     ("efficientnet_lite0", "pixels + lucid's transforms", {"transforms": "lucid"}),
     ("efficientnet_lite0", "Fourier 1/f + colour, no transforms", {"parameterisation": "fourier"}),
     ("efficientnet_lite0", "Fourier 1/f + colour + lucid's transforms", {"parameterisation": "fourier", "transforms": "lucid"}),
-    ("efficientnet_lite0", "recipe \"fourier\": 1/f^1.5 + colour + strong transforms", {"recipe": True}),
+    ("efficientnet_lite0", "Fourier 1/f^1.5 + colour + strong transforms",
+     {"parameterisation": "fourier", "decay": 1.5, "transforms": "strong", "learning_rate": 0.02}),
+    ("efficientnet_lite0", "recipe \"fourier\": the same + 0.0003 TV", {"recipe": True}),
     ("efficientnet_lite0+efficientnet_lite1", "recipe \"fourier\", both models at once", {"recipe": True}),
     ("squeezenet1_1", "recipe \"fourier\"", {"recipe": True}),
 ]
 JUDGES = ["efficientnet_lite2", "squeezenet1_1", "efficientnet_lite0"]
-GALLERY_ROW = 5  # the README's gallery: Lite0 with the fourier recipe
+GALLERY_ROW = 6  # the README's gallery: Lite0 with the fourier recipe
 
 
 def save_gallery(images: list, classes: list[str], verdicts: list[str], path: Path) -> None:
@@ -226,8 +228,9 @@ def row_settings(target: str, settings: dict, num_steps: int) -> dict:
     fourier = settings.get("parameterisation") == "fourier"
     transforms = {"lucid": standard_transforms, "strong": strong_transforms}.get(settings.get("transforms"))
     return {"objective": lib.logit(target) + settings.get("tv", 0.0) * lib.total_variation(), "num_steps": num_steps,
-            "stop_at": None, "parameterisation": "fourier" if fourier else "pixels",
-            "learning_rate": 0.05 if fourier else 0.01, "transforms": transforms() if transforms else None}
+            "stop_at": None, "parameterisation": "fourier" if fourier else "pixels", "decay": settings.get("decay"),
+            "learning_rate": settings.get("learning_rate", 0.05 if fourier else 0.01),
+            "transforms": transforms() if transforms else None}
 
 
 def agreement_rows(classes: list[str], num_steps: int, gallery: Path | None = None) -> list[str]:

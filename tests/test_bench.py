@@ -15,6 +15,6 @@ def test_the_tiny_benchmark_prints_its_tables():
     assert "| efficientnet_lite0 |" in table and "(b)/(c)" in table
     for task in ("naive ideal Siamese cat", "dog -> Siamese cat", "TV ideal Siamese cat", "TV ideal zebra"):
         assert table.count(f"| {task} |") == 2, task
-    assert '| efficientnet_lite0, recipe "fourier": 1/f^1.5 + colour + strong transforms |' in table
+    assert '| efficientnet_lite0, recipe "fourier": the same + 0.0003 TV |' in table
     assert '| efficientnet_lite0 + efficientnet_lite1, recipe "fourier", both models at once |' in table
     assert "/1 |" in table
