@@ -40,10 +40,10 @@ def recipe_settings(recipe: str, target: int | str, tv_weight: float | None = No
     common = {"objective": objective, "num_steps": 256, "stop_at": None}
     if recipe == "robust":
         return {**common, "learning_rate": 0.01, "transforms": standard_transforms()}
-    # Measured on ten classes (bench/run.py, section 5, and trials): made with Lite0, Lite2 agreed on 8/10 and
-    # SqueezeNet on 1/10 with decay 1, lucid's transforms and learning rate 0.05; decay 1.5, strong transforms and
-    # 0.02 gave 10/10 and 2/10; adding 0.0003 * TV gave 10/10 and 5/10. Made with SqueezeNet, Lite0 agreed on
-    # 5/10 with learning rate 0.05 and 8/10 with 0.02 and the TV term: one setting for every model.
+    # Measured on ten classes by bench/run.py (section 5). Made with Lite0, Lite2 agreed on 8/10 and SqueezeNet
+    # on 1/10 with decay 1, lucid's transforms and learning rate 0.05; decay 1.5, strong transforms and 0.02 gave
+    # 10/10 and 2/10; adding 0.0003 * TV gave 10/10 and 4/10. Made with SqueezeNet, Lite0 agreed on 6/10 (5/10 in
+    # a trial with 0.05). One setting for every model.
     return {**common, "parameterisation": "fourier", "decay": FOURIER_DECAY, "learning_rate": 0.02,
             "transforms": strong_transforms()}
 
