@@ -215,10 +215,6 @@ def save_gallery(images: list, classes: list[str], verdicts: list[str], path: Pa
     figure.savefig(path, dpi=72, bbox_inches="tight", pil_kwargs={"quality": 85, "optimize": True})
 
 
-SHORT_NAMES = {"efficientnet_lite0": "Lite0", "efficientnet_lite1": "Lite1", "efficientnet_lite2": "Lite2",
-               "squeezenet1_1": "SqueezeNet"}
-
-
 def row_settings(target: str, settings: dict, num_steps: int) -> dict:
     """optimise_image's arguments for one row of AGREEMENT_ROWS."""
     from lib.transforms import standard_transforms, strong_transforms
@@ -253,7 +249,7 @@ def agreement_rows(classes: list[str], num_steps: int, gallery: Path | None = No
                 if judge not in makers:  # a judge never judges an image it helped to make
                     opinion = lib.second_opinion(loaded[judge], result.image, target)
                     agree[judge] += opinion.agrees
-                    verdicts.append(f"{SHORT_NAMES.get(judge, judge)} #{opinion.target_rank}")
+                    verdicts.append(f"{models.short_name(judge)} #{opinion.target_rank}")
             images.append(result.image)
             captions.append(", ".join(verdicts))
         if gallery is not None and index == GALLERY_ROW:

