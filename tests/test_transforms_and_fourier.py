@@ -11,7 +11,9 @@ from lib import transforms as T
 TRANSFORMS = {
     "pad": T.pad(4), "jitter": T.jitter(4), "scale": T.scale(0.9, 1.1), "rotate": T.rotate(10),
     "grey pad": T.pad(4, "CONSTANT"), "standard": T.standard_transforms(), "strong": T.strong_transforms(),
+    "noise": T.noise(0.05),
 }
+ADDS_NOISE = {"noise", "strong"}  # noise may carry a pixel a little outside [0, 1], by design
 
 
 @pytest.mark.parametrize("name", TRANSFORMS)
@@ -24,7 +26,8 @@ def test_each_transform_keeps_range_and_is_differentiable(name, rng):
         loss = tf.reduce_sum(out * out)
     gradient = tape.gradient(loss, images)
     assert out.shape[0] == 2 and out.shape[-1] == 3
-    assert float(tf.reduce_min(out)) >= -1e-6 and float(tf.reduce_max(out)) <= 1 + 1e-6
+    margin = 0.5 if name in ADDS_NOISE else 1e-6  # 10 standard deviations of noise(0.05)
+    assert float(tf.reduce_min(out)) >= -margin and float(tf.reduce_max(out)) <= 1 + margin
     assert gradient is not None and float(tf.reduce_sum(tf.abs(gradient))) > 0
 
 
@@ -39,6 +42,17 @@ def test_grey_padding_is_grey_and_a_bad_mode_is_named():
     assert out.shape == (1, 8, 8, 3) and np.all(out[:, :2] == 0.5) and np.all(out[:, 2:6, 2:6] == 1.0)
     with pytest.raises(ValueError, match="CONSTANT"):
         T.pad(2, "WRAP")
+
+
+def test_noise_has_the_asked_spread_is_seeded_and_checks_its_argument():
+    images = tf.fill((1, 64, 64, 3), 0.5)
+    out = T.noise(0.05)(images, tf.random.Generator.from_seed(0)).numpy()
+    assert out.shape == (1, 64, 64, 3) and abs(out.mean() - 0.5) < 0.005 and abs(out.std() - 0.05) < 0.005
+    again = T.noise(0.05)(images, tf.random.Generator.from_seed(0)).numpy()
+    assert np.array_equal(out, again)
+    assert np.array_equal(T.noise(0.0)(images, tf.random.Generator.from_seed(0)), images)
+    with pytest.raises(ValueError, match="noise std"):
+        T.noise(13)
 
 
 def test_rotating_by_zero_and_scaling_by_one_change_nothing(rng):
