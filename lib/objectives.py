@@ -87,6 +87,23 @@ def logit(target: int | str) -> Objective:
     return Objective(loss, f"logit({class_name(class_id)!r})", (class_id,))
 
 
+def centred_logit(target: int | str) -> Objective:
+    """Minus (the target's logit minus the mean of all 1000 logits).
+
+    Softmax ignores whatever raises every logit alike (p is unchanged when
+    the same number is added to all of them); this objective ignores it too,
+    so the image is rewarded only for evidence that favours the target over
+    the average class, not for making everything look more "object-like".
+    Like `logit` and unlike cross-entropy, its push never fades.
+    """
+    class_id = class_id_of(target)
+
+    def loss(logits: tf.Tensor, image: tf.Tensor) -> tf.Tensor:
+        return -tf.reduce_mean(logits[:, class_id] - tf.reduce_mean(logits, axis=1))
+
+    return Objective(loss, f"centred_logit({class_name(class_id)!r})", (class_id,))
+
+
 def total_variation() -> Objective:
     """Total variation: the sum of |differences| between neighbouring pixels.
 

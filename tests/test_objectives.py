@@ -31,6 +31,15 @@ def test_logit_is_minus_the_target_logit(batch):
     assert float(lib.logit("zebra")(logits, images)) == pytest.approx(-float(tf.reduce_mean(logits[:, 340])), rel=1e-5)
 
 
+def test_centred_logit_is_the_target_logit_over_the_mean_and_ignores_a_common_shift(batch):
+    logits, images = batch
+    expected = -np.mean(logits.numpy()[:, 340] - logits.numpy().mean(axis=1))
+    objective = lib.centred_logit("zebra")
+    assert float(objective(logits, images)) == pytest.approx(expected, rel=1e-5)
+    assert float(objective(logits + 7.0, images)) == pytest.approx(expected, rel=1e-4)  # softmax ignores it, so does this
+    assert objective.target == 340
+
+
 def test_weighted_sums_compose(batch):
     logits, images = batch
     combined = 10 * lib.cross_entropy("Siamese cat") + 0.005 * lib.total_variation()
