@@ -118,7 +118,7 @@ def run_ideal(args) -> dict:
     if args.judge is not None:
         lib.models.check_model_name(args.judge)
     model = lib.load_model(args.model)
-    settings = lib.recipes.recipe_settings(args.recipe, target, args.tv)
+    settings = lib.recipes.recipe_settings(args.recipe, target, args.tv, model.name)
     if args.steps is not None:
         settings["num_steps"] = args.steps
     if args.no_early_stop:

@@ -164,7 +164,9 @@ def test_every_recipe_has_settings_and_an_unknown_one_is_named():
         assert "objective" in lib.recipes.recipe_settings(recipe, "zebra")
     fourier = lib.recipes.recipe_settings("fourier", "zebra")
     assert fourier["parameterisation"] == "fourier" and fourier["decay"] == lib.recipes.FOURIER_DECAY
-    assert "total_variation" in fourier["objective"].name
+    assert "total_variation" in fourier["objective"].name and "centred_logit" in fourier["objective"].name
+    assert fourier["learning_rate"] == lib.recipes.FOURIER_LEARNING_RATE
+    assert lib.recipes.recipe_settings("fourier", "zebra", model_name="squeezenet1_1")["learning_rate"] == 0.01
     assert "total_variation" not in lib.recipes.recipe_settings("fourier", "zebra", tv_weight=0)["objective"].name
     with pytest.raises(ValueError, match="naive, tv, robust, fourier"):
         lib.recipes.recipe_settings("deepdream", "zebra")
