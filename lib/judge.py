@@ -14,7 +14,7 @@ import numpy as np
 
 from .classes import class_id_of, class_name
 from .images import check_image, resize_and_crop
-from .models import predict
+from .models import model_input_size, predict
 
 
 @dataclass
@@ -41,8 +41,7 @@ class Opinion:
 def second_opinion(judge: keras.Model, image: np.ndarray, target: int | str, k: int = 5) -> Opinion:
     """Ask `judge` about `image` (float32 [h, w, 3] in [0, 1]), resized to its input size."""
     target_id = class_id_of(target)
-    size = int(judge.input_shape[1])
-    probabilities = predict(judge, resize_and_crop(check_image(image)[0], size))
+    probabilities = predict(judge, resize_and_crop(check_image(image)[0], model_input_size(judge)))
     order = np.argsort(probabilities)[::-1]
     rank = int(np.nonzero(order == target_id)[0][0]) + 1
     top = [(int(i), class_name(int(i)), float(probabilities[i])) for i in order[:k]]

@@ -160,11 +160,16 @@ def load_model(name: str | None = None) -> keras.Model:
         return MODELS[FALLBACK_MODEL][0]()
 
 
+def model_input_size(model: keras.Model) -> int:
+    """The square input size a model expects, e.g. 224."""
+    return int(model.input_shape[1])
+
+
 def predict(model: keras.Model, image: np.ndarray) -> np.ndarray:
     """Class probabilities float32 [1000] for one image [size, size, 3] in [0, 1]."""
     from .images import check_image
 
-    batch, size = check_image(image), int(model.input_shape[1])
+    batch, size = check_image(image), model_input_size(model)
     if batch.shape[1:3] != (size, size):
         raise ValueError(
             f"{model.name} takes {size}x{size} images, but got {batch.shape[2]}x{batch.shape[1]}; "
@@ -186,11 +191,11 @@ def ensemble(models: list[keras.Model]) -> keras.Model:
     names = [model.name for model in models]
     if len(set(names)) != len(names):
         raise ValueError(f"ensemble members must be different models, got {names}.")
-    size = int(models[0].input_shape[1])
+    size = model_input_size(models[0])
     image = keras.Input((size, size, 3), name="image")
     logits = []
     for model in models:
-        member_size = int(model.input_shape[1])
+        member_size = model_input_size(model)
         seen = image if member_size == size else Resize(member_size, name=f"to_{model.name}")(image)
         logits.append(model(seen))
     # Named "a_and_b": TensorFlow's scope names may not contain "+".

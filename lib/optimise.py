@@ -15,6 +15,7 @@ import tensorflow as tf
 
 from .classes import class_id_of, class_name
 from .images import check_image, noise_image
+from .models import model_input_size
 from .objectives import Objective, as_objective
 from .parameterisations import FourierImage, PixelImage
 from .transforms import Transform, as_transform, resize_to
@@ -94,11 +95,6 @@ class Result:
         target = "" if self.target is None else f"p({class_name(self.target)!r})={self.probability:.3f}, "
         state = "interrupted" if self.interrupted else ("reached" if self.reached else "ran")
         return f"Result({target}{state} after {self.num_steps} steps in {self.seconds:.1f}s, L-inf {self.linf_255:.1f}/255)"
-
-
-def model_input_size(model: tf.keras.Model) -> int:
-    """The square input size a model expects, e.g. 224."""
-    return int(model.input_shape[1])
 
 
 def gradient_of(model: tf.keras.Model, objective: Objective, image: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
