@@ -187,16 +187,18 @@ def memory_rows() -> list[str]:
 
 GALLERY = ["Siamese cat", "zebra", "goldfish", "flamingo", "school bus", "strawberry", "volcano", "daisy",
            "jellyfish", "golden retriever"]
-# (source model(s), recipe label, settings); every recipe maximises the target's logit. "transforms": "lucid" is
-# lib.transforms.standard_transforms(), "strong" is strong_transforms(); "recipe" takes the fourier recipe's settings.
+# (source model(s), recipe label, settings). "recipe" takes the fourier recipe's settings (its centred logit among them);
+# the other rows maximise the target's logit. "transforms": "lucid" is lib.transforms.standard_transforms(), "strong"
+# is strong_transforms().
 AGREEMENT_ROWS = [
     ("efficientnet_lite0", "naive pixels", {}),
-    ("efficientnet_lite0", "pixels + TV", {"tv": 0.0005}),
+    ("efficientnet_lite0", "pixels + TV", {"tv": lib.recipes.DEFAULT_TV_WEIGHT}),
     ("efficientnet_lite0", "pixels + lucid's transforms", {"transforms": "lucid"}),
     ("efficientnet_lite0", "Fourier 1/f + colour, no transforms", {"parameterisation": "fourier"}),
     ("efficientnet_lite0", "Fourier 1/f + colour + lucid's transforms", {"parameterisation": "fourier", "transforms": "lucid"}),
     ("efficientnet_lite0", "Fourier 1/f^1.5 + colour + strong transforms with noise",
-     {"parameterisation": "fourier", "decay": 1.5, "transforms": "strong", "learning_rate": 0.02}),
+     {"parameterisation": "fourier", "decay": lib.recipes.FOURIER_DECAY, "transforms": "strong",
+      "learning_rate": lib.recipes.FOURIER_LEARNING_RATE}),
     ("efficientnet_lite0", "recipe \"fourier\": the same + 0.0003 TV, centred logit", {"recipe": True, "seeds": (0, 1, 2)}),
     ("efficientnet_lite0+efficientnet_lite1", "recipe \"fourier\", both models at once", {"recipe": True}),
     ("squeezenet1_1", "recipe \"fourier\" (learning rate 0.01)", {"recipe": True, "seeds": (0, 1, 2)}),
