@@ -6,32 +6,46 @@ One import gives the lessons everything:
     model = lib.load_model()                      # images in [0, 1] -> 1000 logits
     result = lib.optimise_image(model, lib.cross_entropy("Siamese cat"))
     lib.show_top_k(result.image, result.probabilities, target="Siamese cat")
+
+`import lib` itself is instant: each name below is imported from its module
+the first time it is used, so a notebook's setup cell and the command line's
+checks of bad input don't wait for TensorFlow (lib.quiet loads it, silently).
 """
 
-import os
+from __future__ import annotations
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of lessons
+import importlib
 
-from . import environment, parameterisations, transforms  # noqa: E402
-from .checks import CheckFailed, check  # noqa: E402
-from .classes import class_id_of, class_name, class_names, search_classes, suggest_classes  # noqa: E402
-from .images import data_path, load_image, noise_image, save_image, to_uint8  # noqa: E402
-from .judge import Opinion, second_opinion  # noqa: E402
-from .models import available_offline, default_model_name, ensemble, load_model, model_names, predict  # noqa: E402
-from .objectives import Objective, centred_logit, cross_entropy, logit, total_variation  # noqa: E402
-from .optimise import Progress, Result, gradient_of, make_step, model_input_size, optimise_image  # noqa: E402
-from .plotting import change_size_255, show_change, show_history, show_images, show_top_k  # noqa: E402
-from .recipes import RECIPES, ideal_image  # noqa: E402
-from .widgets import LiveView, class_picker  # noqa: E402
+# name -> the module of lib that defines it
+_NAMES = {
+    "checks": ("CheckFailed", "check"),
+    "classes": ("class_id_of", "class_name", "class_names", "search_classes", "suggest_classes"),
+    "images": ("data_path", "load_image", "noise_image", "save_image", "to_uint8"),
+    "judge": ("Opinion", "second_opinion"),
+    "names": ("available_offline", "default_model_name", "model_names"),
+    "models": ("ensemble", "load_model", "model_input_size", "predict"),
+    "objectives": ("Objective", "centred_logit", "cross_entropy", "logit", "total_variation"),
+    "optimise": ("Progress", "Result", "gradient_of", "make_step", "optimise_image"),
+    "plotting": ("change_size_255", "show_change", "show_history", "show_images", "show_top_k"),
+    "recipes": ("RECIPES", "ideal_image"),
+    "widgets": ("LiveView", "class_picker"),
+}
+_MODULE_OF = {name: module for module, names in _NAMES.items() for name in names}
+_SUBMODULES = ("cli", "environment", "exercises", "parameterisations", "quiet", "transforms", *_NAMES)
 
-__all__ = [
-    "CheckFailed", "check",
-    "class_id_of", "class_name", "class_names", "search_classes", "suggest_classes",
-    "data_path", "load_image", "noise_image", "save_image", "to_uint8",
-    "available_offline", "default_model_name", "ensemble", "load_model", "model_names", "predict",
-    "Objective", "centred_logit", "cross_entropy", "logit", "total_variation",
-    "Progress", "Result", "gradient_of", "make_step", "model_input_size", "optimise_image",
-    "change_size_255", "show_change", "show_history", "show_images", "show_top_k",
-    "LiveView", "class_picker", "Opinion", "second_opinion", "RECIPES", "ideal_image",
-    "environment", "parameterisations", "transforms",
-]
+__all__ = sorted([*_MODULE_OF, "environment", "parameterisations", "transforms"])
+
+
+def __getattr__(name: str):
+    if name in _MODULE_OF:
+        value = getattr(importlib.import_module(f".{_MODULE_OF[name]}", __name__), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module 'lib' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

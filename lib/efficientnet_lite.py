@@ -4,6 +4,7 @@ import importlib.util
 import math
 from pathlib import Path
 
+from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log lines)
 import keras
 import numpy as np
 

@@ -46,3 +46,13 @@ def install_missing() -> None:
         print(f"Installing what this environment lacks: {', '.join(missing)}")
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *missing], check=True)
         importlib.invalidate_caches()
+
+
+def prepare() -> None:
+    """What a lesson's setup cell does after finding seecat: install what is missing, then load TensorFlow.
+
+    TensorFlow is imported here, through lib.quiet, so that its start-up log
+    lines never reach the notebook, even in a later cell that imports it directly.
+    """
+    install_missing()
+    from . import quiet  # noqa: F401

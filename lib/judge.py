@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log lines)
 import keras
 import numpy as np
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log lines)
 import tensorflow as tf
 
 from .classes import class_id_of, class_name

@@ -12,6 +12,7 @@ natural photos, then squashes with a sigmoid into [0, 1].
 from __future__ import annotations
 
 import numpy as np
+from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log lines)
 import tensorflow as tf
 
 # Square root of the colour correlation matrix of ImageNet photos (rows: R, G, B),
