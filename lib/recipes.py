@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from typing import Callable
 
+from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log lines)
 import keras
 
+from .names import RECIPES
 from .objectives import centred_logit, cross_entropy, logit, total_variation
 from .optimise import Progress, Result, optimise_image
 from .transforms import standard_transforms, strong_transforms
 
-RECIPES = ("naive", "tv", "robust", "fourier")
 DEFAULT_TV_WEIGHT = 0.0005
 FOURIER_DECAY = 1.5  # steeper than a photo's 1/f: smoother images, which other networks recognise more often
 FOURIER_TV_WEIGHT = 0.0003  # a light total-variation term (lesson 04) calms the fine texture other networks misread

@@ -53,7 +53,15 @@ def test_the_environment_variable_chooses_the_default(monkeypatch):
     monkeypatch.setenv("SEECAT_MODEL", "squeezenet1_1")
     assert lib.default_model_name() == "squeezenet1_1"
     monkeypatch.delenv("SEECAT_MODEL")
-    assert lib.default_model_name() == "vgg16"
+    assert lib.default_model_name() == "efficientnet_lite0"  # embedded: no download, the model of every figure
+
+
+def test_the_default_model_needs_no_download(monkeypatch):
+    from keras.src.applications import vgg16
+
+    monkeypatch.delenv("SEECAT_MODEL", raising=False)
+    monkeypatch.setattr(vgg16.file_utils, "get_file", _failing_download)  # any download attempt would fail loudly
+    assert lib.load_model().name == "efficientnet_lite0"
 
 
 def test_a_bad_environment_variable_is_named(monkeypatch):
@@ -104,5 +112,5 @@ def test_an_ensemble_needs_different_members(tiny_model):
 
 
 def test_short_names_for_captions():
-    assert [models.short_name(name) for name in lib.model_names()] == ["VGG16", "Lite0", "Lite1", "Lite2", "SqueezeNet"]
+    assert [models.short_name(name) for name in lib.model_names()] == ["Lite0", "Lite1", "Lite2", "SqueezeNet", "VGG16"]
     assert models.short_name("tiny") == "tiny"
