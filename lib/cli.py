@@ -6,20 +6,29 @@
     seecat attack data/dog.png --target "Siamese cat" --eps 4 --out outputs/dog_as_cat.png
     seecat models
 
-Every command takes --model NAME and --json (one JSON object on stdout).
-Bad input exits with status 2 and a one-line error on stderr.
+Every command takes --model NAME and --json (one JSON object on stdout,
+whatever else loading a model prints: that goes to stderr). Bad input exits
+with status 2 and a one-line error on stderr, before TensorFlow loads where
+it can: names, files and the --out path are checked first. `ideal` and
+`attack` draw a progress bar on stderr when it is a terminal (--quiet hides
+it). If the image can't be saved after all, it goes to a fallback file
+and the message says where (exit status 1): the work is never lost.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
+import tempfile
 from pathlib import Path
 
-from .recipes import RECIPES
+from .names import RECIPES
 
-EXIT_BAD_INPUT = 2
+EXIT_BAD_INPUT, EXIT_SAVED_ELSEWHERE = 2, 1
+BAR_WIDTH = 30
 ATTACK_LEARNING_RATE = 1 / 255
 
 
@@ -55,8 +64,10 @@ def build_parser() -> Parser:
     parser = Parser(prog="seecat", description="How an ImageNet classifier sees a cat.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     shared = Parser(add_help=False)
-    shared.add_argument("--model", help="vgg16, efficientnet_lite0/1/2 or squeezenet1_1 (default: $SEECAT_MODEL or vgg16)")
+    shared.add_argument("--model", help="efficientnet_lite0/1/2, squeezenet1_1 or vgg16 (the article's, a download); "
+                                        "default: $SEECAT_MODEL or efficientnet_lite0")
     shared.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    shared.add_argument("--quiet", action="store_true", help="no progress bar")
 
     classify = commands.add_parser("classify", parents=[shared], help="the top classes of an image")
     classify.add_argument("image", help="an image file (JPEG, PNG, GIF, BMP, WebP)")
@@ -67,7 +78,7 @@ def build_parser() -> Parser:
     ideal.add_argument("--recipe", choices=RECIPES, default="naive",
                        help="naive (default), tv, robust (transforms) or fourier (Fourier + colour + transforms)")
     ideal.add_argument("--steps", type=_positive_int, help="at most this many steps (default: the recipe's)")
-    ideal.add_argument("--tv", type=_non_negative_float, help="total-variation weight (default: 0.0005 for tv, 0.0003 for fourier, else 0)")
+    ideal.add_argument("--tv", type=_non_negative_float, help="total-variation weight (default: 0.01 for tv, 0.0003 for fourier, else 0)")
     ideal.add_argument("--judge", help="a second model that never saw the image gives its opinion")
     ideal.add_argument("--seed", type=int, default=0, help="seed of the starting noise (default 0)")
     ideal.add_argument("--no-early-stop", action="store_true", help="run exactly --steps steps")
@@ -85,6 +96,7 @@ def build_parser() -> Parser:
 
 
 def _check_out(path: str) -> Path:
+    """The --out path, once its folder exists and a file can be written there; UsageError otherwise."""
     from .images import DATA_DIR, SAVE_FORMATS
 
     out = Path(path)
@@ -92,7 +104,71 @@ def _check_out(path: str) -> Path:
         raise UsageError(f"--out {path!r}: end the file name with .png (or {', '.join(SAVE_FORMATS)})")
     if out.resolve().parent == DATA_DIR:
         raise UsageError(f"--out {path!r}: data/ holds the shipped originals; write elsewhere, e.g. outputs/")
+    if out.is_dir():
+        raise UsageError(f"--out {path!r} is a folder; give a file name, e.g. {str(out / 'image.png')!r}")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"--out {path!r}: can't create the folder {str(out.parent)!r} "
+                         f"({error.strerror or error}); choose another path") from None
+    existed = out.exists()
+    try:
+        with open(out, "ab"):
+            pass
+    except OSError as error:
+        raise UsageError(f"--out {path!r} can't be written ({error.strerror or error}); choose another path") from None
+    if not existed:
+        out.unlink()
     return out
+
+
+def _save(image, out: Path, report: dict) -> int:
+    """Save the image to `out`, or to a fallback file if that fails; the exit status."""
+    import lib
+
+    try:
+        lib.save_image(image, out)
+        return 0
+    except OSError as error:
+        handle, fallback = tempfile.mkstemp(prefix="seecat-", suffix=".png")
+        os.close(handle)
+        lib.save_image(image, fallback)
+        report["out"], report["saved_to_fallback"] = fallback, True
+        print(f"seecat: could not save to {str(out)!r} ({error.strerror or error}); "
+              f"the image is safe in {fallback}", file=sys.stderr)
+        return EXIT_SAVED_ELSEWHERE
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr for optimise_image's callback."""
+
+    def __init__(self, target_name: str):
+        self.target_name = target_name
+
+    def __call__(self, progress) -> None:
+        done = progress.num_steps if progress.stop_reason else progress.step
+        filled = round(BAR_WIDTH * done / max(progress.num_steps, 1))
+        probability = "" if progress.probability is None else f" p({self.target_name}) = {progress.probability:.3f}"
+        ending = {"reached": " reached, stopped early", "finished": " done", "interrupted": " interrupted"}
+        line = (f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] step {progress.step}/{progress.num_steps}"
+                f"{probability}{ending.get(progress.stop_reason, '')}")
+        print(line, end="\n" if progress.stop_reason else "", file=sys.stderr, flush=True)
+
+
+def _progress_bar(args, target: int):
+    from .classes import class_name
+
+    return None if args.quiet or not sys.stderr.isatty() else ProgressBar(class_name(target))
+
+
+def _check_names(args) -> None:
+    """Refuse unknown model names before anything loads."""
+    from .names import check_model_name, default_model_name
+
+    default_model_name()  # a bad $SEECAT_MODEL is named here
+    for name in (args.model, getattr(args, "judge", None)):
+        if name is not None:
+            check_model_name(name)
 
 
 def _top(probabilities, k: int) -> list[dict]:
@@ -105,6 +181,7 @@ def _top(probabilities, k: int) -> list[dict]:
 def run_classify(args) -> dict:
     import lib
 
+    _check_names(args)
     lib.load_image(args.image, size=None)  # a bad file fails here, before the model loads
     model = lib.load_model(args.model)
     image = lib.load_image(args.image, size=lib.model_input_size(model))
@@ -115,8 +192,7 @@ def run_ideal(args) -> dict:
     import lib
 
     target, out = lib.class_id_of(args.target), _check_out(args.out)
-    if args.judge is not None:
-        lib.models.check_model_name(args.judge)
+    _check_names(args)
     model = lib.load_model(args.model)
     settings = lib.recipes.recipe_settings(args.recipe, target, args.tv, model.name)
     if args.steps is not None:
@@ -124,11 +200,12 @@ def run_ideal(args) -> dict:
     if args.no_early_stop:
         settings["stop_at"] = None
     objective = settings.pop("objective")
-    result = lib.optimise_image(model, objective, target=target, seed=args.seed, **settings)
-    lib.save_image(result.image, out)
+    result = lib.optimise_image(model, objective, target=target, seed=args.seed, callback=_progress_bar(args, target),
+                                **settings)
     report = {"model": model.name, "recipe": args.recipe, "target": {"id": target, "name": lib.class_name(target)},
               "probability": round(result.probability, 6), "steps": result.num_steps, "reached": result.reached,
               "interrupted": result.interrupted, "seconds": round(result.seconds, 2), "out": str(out)}
+    report["exit_status"] = _save(result.image, out, report)
     if args.judge is not None:
         opinion = lib.second_opinion(lib.load_model(args.judge), result.image, target)
         report["judge"] = {"model": opinion.judge, "probability": round(opinion.target_probability, 6),
@@ -143,25 +220,28 @@ def run_attack(args) -> dict:
     target, out = lib.class_id_of(args.target), _check_out(args.out)
     if args.eps > 255:
         raise UsageError(f"--eps {args.eps:g} is in 0-255 pixel units and can't exceed 255 (try 4)")
+    _check_names(args)
     lib.load_image(args.image, size=None)  # a bad file fails here, before the model loads
     model = lib.load_model(args.model)
     image = lib.load_image(args.image, size=lib.model_input_size(model))
     result = lib.optimise_image(model, lib.cross_entropy(target), image, num_steps=args.steps,
-                                learning_rate=ATTACK_LEARNING_RATE, epsilon=args.eps / 255)
-    lib.save_image(result.image, out)
+                                learning_rate=ATTACK_LEARNING_RATE, epsilon=args.eps / 255,
+                                callback=_progress_bar(args, target))
     top1 = int(result.probabilities.argmax())
-    return {"model": model.name, "target": {"id": target, "name": lib.class_name(target)},
-            "success": bool(result.reached and top1 == target), "probability": round(result.probability, 6),
-            "steps": result.num_steps, "linf_255": round(result.linf_255, 3), "l2_255": round(result.l2_255, 3),
-            "top": _top(result.probabilities, 3), "interrupted": result.interrupted, "out": str(out)}
+    report = {"model": model.name, "target": {"id": target, "name": lib.class_name(target)},
+              "success": bool(result.reached and top1 == target), "probability": round(result.probability, 6),
+              "steps": result.num_steps, "linf_255": round(result.linf_255, 3), "l2_255": round(result.l2_255, 3),
+              "top": _top(result.probabilities, 3), "interrupted": result.interrupted, "out": str(out)}
+    report["exit_status"] = _save(result.image, out, report)
+    return report
 
 
 def run_models(args) -> dict:
-    from .models import MODELS, available_offline, default_model_name
+    from .names import MODELS, available_offline, default_model_name
 
     return {"default": default_model_name(),
             "models": [{"name": name, "available_offline": available_offline(name), "about": about}
-                       for name, (_, _, about) in MODELS.items()]}
+                       for name, (_, about) in MODELS.items()]}
 
 
 def _print_human(command: str, report: dict) -> None:
@@ -181,17 +261,39 @@ def _print_human(command: str, report: dict) -> None:
 COMMANDS = {"classify": run_classify, "ideal": run_ideal, "attack": run_attack, "models": run_models}
 
 
+@contextlib.contextmanager
+def _stdout_to_stderr():
+    """Everything written to stdout inside goes to stderr, Python's prints and C libraries' alike."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except (OSError, ValueError):  # no real stdout file descriptor (tests capturing it): Python-level only
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+        return
+    os.dup2(2, 1)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     try:
         args = build_parser().parse_args(argv)
-        report = COMMANDS[args.command](args)
+        with _stdout_to_stderr():
+            report = COMMANDS[args.command](args)
     except (UsageError, ValueError, FileNotFoundError, ModuleNotFoundError) as error:
         message = " ".join(str(error).split())
         print(f"seecat: error: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    status = report.pop("exit_status", 0)
     if args.json:
         print(json.dumps(report))
     else:
         _print_human(args.command, report)
-    return 0
+    return status
