@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
+from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log lines)
 import tensorflow as tf
 
 from .classes import class_id_of, class_name
@@ -37,6 +38,11 @@ class Progress:
     loss: float
     probability: float | None
     image: np.ndarray  # float32 [height, width, 3] in [0, 1], the image just scored
+    stop_reason: str | None = None  # the last report of a run says why it ended: one of STOP_REASONS
+    stop_at: float | None = None  # the run's stop_at, to say what "reached" means
+
+
+STOP_REASONS = ("reached", "finished", "interrupted")  # p(target) >= stop_at, all num_steps run, Ctrl-C
 
 
 @dataclass
@@ -227,7 +233,8 @@ def optimise_image(model: tf.keras.Model, objective: Objective | int | str, imag
             if loss < best_loss or reached or not keep_best:
                 best_loss, result.image, result.probabilities = loss, scored.numpy()[0], probabilities
             if callback is not None and (index % callback_every == 0 or reached or index == num_steps):
-                callback(Progress(index, num_steps, loss, probability, scored.numpy()[0]))
+                ending = "reached" if reached else "finished" if index == num_steps else None
+                callback(Progress(index, num_steps, loss, probability, scored.numpy()[0], ending, stop_at))
             if reached or index == num_steps:
                 result.reached = reached
                 break
@@ -235,6 +242,13 @@ def optimise_image(model: tf.keras.Model, objective: Objective | int | str, imag
     except KeyboardInterrupt:
         result.interrupted = True
         print(f"Interrupted after {result.num_steps} steps: returning the best image so far (loss {best_loss:.4g}).")
+        if callback is not None:  # tell a live view why the run ended; a second Ctrl-C must not lose the result
+            probability = None if target_id is None else float(result.probabilities[target_id])
+            try:
+                callback(Progress(result.num_steps, num_steps, best_loss, probability, result.image, "interrupted",
+                                  stop_at))
+            except KeyboardInterrupt:
+                pass
     if transforms is not None:  # report what the model says of the image itself, not of a random view
         result.probabilities = tf.nn.softmax(model(result.image[None], training=False))[0].numpy()
     result.seconds = time.perf_counter() - began

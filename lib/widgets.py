@@ -1,4 +1,8 @@
-"""Notebook widgets: pick a class by typing its name, watch an optimisation live."""
+"""Notebook widgets: pick a class by typing its name, watch an optimisation live.
+
+Both work with ipywidgets 7 (Colab's) and 8 (JupyterLab's): they display
+through `_ipython_display_`, which both versions understand.
+"""
 
 from __future__ import annotations
 
@@ -7,30 +11,83 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 import numpy as np
-from PIL import Image
+from IPython.display import display
+from PIL import Image, ImageDraw
 
-from .classes import class_id_of, class_name, class_names
+from .classes import class_id_of, class_name, class_names, suggest_classes
 from .images import to_uint8
 
 if TYPE_CHECKING:
     from .optimise import Progress
 
 PNG_COMPRESS_LEVEL = 1  # fast rather than small: the bytes only travel to the browser
+PLACEHOLDER_SIZE = 224  # pixels of the grey square shown before the first step
+BAR_STYLES = {"reached": "success", "finished": "success", "interrupted": "warning"}
 
 
-def class_picker(default: int | str = "Siamese cat") -> widgets.Combobox:
+class ClassPicker:
+    """A text box that completes ImageNet class names, with a line that says what it understood.
+
+    `.value` is the chosen class's exact name. A name that is not a class is
+    shown in red with the closest names, and reading `.value` then raises a
+    ValueError that says so: a typo never silently keeps the old class.
+    """
+
+    def __init__(self, default: int | str = "Siamese cat"):
+        self.combobox = widgets.Combobox(
+            value=class_name(class_id_of(default)),
+            options=class_names(),
+            ensure_option=False,  # keep what the student typed, so that a typo can be shown rather than ignored
+            placeholder="type a class name, e.g. Siamese cat",
+            description="class",
+            layout=widgets.Layout(width="26em"),
+        )
+        self.status = widgets.HTML()
+        self.widget = widgets.VBox([self.combobox, self.status])
+        self.combobox.observe(lambda change: self._update(), names="value")
+        self._update()
+
+    def _update(self) -> None:
+        text = self.combobox.value
+        try:
+            name = class_name(class_id_of(text))
+        except ValueError:
+            closest = ", ".join(suggest_classes(text, 4)) or "search with lib.search_classes(word)"
+            self.status.value = (f"<span style='color:#c0392b'>&#10007; {_escape(text)!r} is not an ImageNet class. "
+                                 f"Closest: {_escape(closest)}</span>")
+        else:
+            self.status.value = f"<span style='color:#2e7d32'>&#10003; {_escape(name)} (class {class_id_of(name)})</span>"
+
+    @property
+    def value(self) -> str:
+        """The exact name of the class typed in the box; ValueError (with the closest names) if it is none."""
+        text = self.combobox.value
+        try:
+            return class_name(class_id_of(text))
+        except ValueError:
+            closest = ", ".join(repr(name) for name in suggest_classes(text, 4))
+            raise ValueError(f"The class picker holds {text!r}, which is not an ImageNet class"
+                             + (f"; the closest are {closest}" if closest else "")
+                             + ". Choose one in the picker, then run this cell again.") from None
+
+    @value.setter
+    def value(self, target: int | str) -> None:
+        self.combobox.value = class_name(class_id_of(target))
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
+
+
+def class_picker(default: int | str = "Siamese cat") -> ClassPicker:
     """A text box that completes ImageNet class names; `.value` is the chosen name.
 
     default: the class shown at first, a name or an id.
     """
-    return widgets.Combobox(
-        value=class_name(class_id_of(default)),
-        options=class_names(),
-        ensure_option=True,
-        placeholder="type a class name, e.g. Siamese cat",
-        description="class",
-        layout=widgets.Layout(width="26em"),
-    )
+    return ClassPicker(default)
+
+
+def _escape(text: str) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def png_bytes(image: np.ndarray) -> bytes:
@@ -40,6 +97,14 @@ def png_bytes(image: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def placeholder_image(size: int = PLACEHOLDER_SIZE) -> np.ndarray:
+    """A grey square that says the run has not started: float32 [size, size, 3] in [0, 1]."""
+    picture = Image.new("RGB", (size, size), (200, 200, 200))
+    ImageDraw.Draw(picture).text((size // 2, size // 2), "waiting for\nthe first step", fill=(90, 90, 90),
+                                 anchor="mm", align="center")
+    return np.asarray(picture, dtype=np.float32) / 255
+
+
 class LiveView:
     """Shows an optimisation as it runs: `optimise_image(..., callback=view)`.
 
@@ -47,6 +112,10 @@ class LiveView:
     target: a class name or id, to name the probability in the label.
     every: redraw the image every `every` steps (the bar and label follow every call).
     scale: on-screen size of the image, in multiples of its pixels.
+
+    Before the first step it shows a grey placeholder; at the end the bar is
+    full and the label says why the run ended (target reached, all steps
+    run, or interrupted).
     """
 
     def __init__(self, num_steps: int | None = None, target: int | str | None = None, every: int = 1,
@@ -63,21 +132,32 @@ class LiveView:
         self.progress = widgets.IntProgress(value=0, min=0, max=max(num_steps or 1, 1), description="")
         self.label = widgets.Label("waiting for the first step...")
         self.widget = widgets.VBox([self.image, widgets.HBox([self.progress, self.label])])
+        self.show(placeholder_image())
 
     def __call__(self, progress: Progress) -> None:
-        """Update the bar, the label and (every `every` steps) the image from a Progress."""
+        """Update the bar, the label and (every `every` steps, and at the end) the image from a Progress."""
         num_steps = progress.num_steps if self.num_steps is None else self.num_steps
         self.progress.max = max(num_steps, 1)
-        self.progress.value = min(progress.step, self.progress.max)
+        ended = progress.stop_reason is not None
+        self.progress.value = self.progress.max if ended else min(progress.step, self.progress.max)
+        self.progress.bar_style = BAR_STYLES.get(progress.stop_reason, "")
         self.label.value = self.describe(progress, num_steps)
-        if progress.step % self.every == 0 or progress.step >= num_steps:
+        if progress.step % self.every == 0 or progress.step >= num_steps or ended:
             self.show(progress.image)
 
     def describe(self, progress: Progress, num_steps: int) -> str:
-        """The label text, e.g. "step 12/200 · p(Siamese cat) = 0.734 · loss 0.31"."""
+        """The label text, e.g. "step 12/200 · p(Siamese cat) = 0.734 · loss 0.31"; at the end, why it ended."""
+        name = f"p({self.target_name or 'target'})"
+        if progress.stop_reason == "reached":
+            return (f"reached {name} = {progress.probability:.2f} >= {progress.stop_at:g} at step {progress.step}, "
+                    "stopped early")
         parts = [f"step {progress.step}/{num_steps}"]
+        if progress.stop_reason == "finished":
+            parts = [f"ran all {num_steps} steps"]
+        elif progress.stop_reason == "interrupted":
+            parts = [f"interrupted after {progress.step} of {num_steps} steps, best image kept"]
         if progress.probability is not None:
-            parts.append(f"p({self.target_name or 'target'}) = {progress.probability:.3f}")
+            parts.append(f"{name} = {progress.probability:.3f}")
         parts.append(f"loss {progress.loss:.3g}")
         return " \u00b7 ".join(parts)
 
@@ -87,5 +167,5 @@ class LiveView:
         self.image.width, self.image.height = str(round(width * self.scale)), str(round(height * self.scale))
         self.image.value = png_bytes(image)
 
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+    def _ipython_display_(self) -> None:
+        display(self.widget)

@@ -48,16 +48,21 @@ def test_callback_sees_progress(tiny_model):
     seen = []
     _run(tiny_model, num_steps=10, stop_at=None, callback=seen.append, callback_every=5)
     assert [p.step for p in seen] == [0, 5, 10]
+    assert [p.stop_reason for p in seen] == [None, None, "finished"]
     assert seen[0].image.shape == (8, 8, 3) and 0.0 <= seen[-1].probability <= 1.0
 
 
 def test_an_interruption_keeps_the_best_image(tiny_model):
+    seen = []
+
     def press_ctrl_c(progress):
+        seen.append(progress)
         if progress.step == 7:
-            raise KeyboardInterrupt
+            raise KeyboardInterrupt  # also when told of the end: a second Ctrl-C still returns the result
 
     result = _run(tiny_model, num_steps=100, stop_at=None, learning_rate=0.05, callback=press_ctrl_c)
     assert result.interrupted and result.num_steps == 7
+    assert seen[-1].stop_reason == "interrupted" and seen[-1].step == 7 and seen[-2].stop_reason is None
     assert result.losses[-1] < result.losses[0]
     assert not np.array_equal(result.image, result.start_image)
 

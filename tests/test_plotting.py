@@ -14,6 +14,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 from PIL import Image  # noqa: E402
 
+import lib  # noqa: E402
 from lib.classes import class_id_of  # noqa: E402
 from lib.images import to_uint8  # noqa: E402
 from lib.optimise import Progress, Result  # noqa: E402
@@ -193,14 +194,39 @@ def test_show_history_rejects_bad_input(results, labels, expected_error):
 
 def test_class_picker_offers_every_class_and_starts_on_the_default():
     picker = class_picker()
-    assert picker.value == "Siamese cat" and len(picker.options) == 1000 and picker.ensure_option
+    assert picker.value == "Siamese cat" and len(picker.combobox.options) == 1000
+    assert "Siamese cat (class 284)" in picker.status.value
     assert class_picker("TABBY").value == "tabby" and class_picker(284).value == "Siamese cat"
     with pytest.raises(ValueError, match="Did you mean"):
         class_picker("kitty")
 
 
-def progress(step: int, image: np.ndarray = GREY, probability: float | None = 0.734) -> Progress:
-    return Progress(step=step, num_steps=200, loss=0.31, probability=probability, image=image)
+def test_class_picker_takes_any_case_and_shows_a_typo_with_the_closest_names():
+    picker = class_picker("goldfish")
+    picker.combobox.value = "Zebra"  # what a student types
+    assert picker.value == "zebra" and "zebra (class 340)" in picker.status.value
+    picker.combobox.value = "zebr"
+    assert "not an ImageNet class" in picker.status.value and "zebra" in picker.status.value
+    with pytest.raises(ValueError, match="'zebr', which is not an ImageNet class; the closest are 'zebra'"):
+        picker.value  # noqa: B018 -- never the old class in silence
+    picker.value = 340
+    assert picker.combobox.value == "zebra"
+
+
+def test_widgets_display_through_ipython_display_as_ipywidgets_7_and_8_both_allow(monkeypatch):
+    shown = []
+    monkeypatch.setattr("lib.widgets.display", shown.append)
+    view, picker = LiveView(num_steps=10), class_picker()
+    view._ipython_display_()
+    picker._ipython_display_()
+    assert shown == [view.widget, picker.widget]
+    assert not hasattr(view, "_repr_mimebundle_")  # ipywidgets 7's VBox has none to forward to
+
+
+def progress(step: int, image: np.ndarray = GREY, probability: float | None = 0.734,
+             stop_reason: str | None = None) -> Progress:
+    return Progress(step=step, num_steps=200, loss=0.31, probability=probability, image=image,
+                    stop_reason=stop_reason, stop_at=0.9)
 
 
 def test_live_view_updates_its_label_bar_and_image():
@@ -212,16 +238,44 @@ def test_live_view_updates_its_label_bar_and_image():
     decoded = np.asarray(Image.open(io.BytesIO(view.image.value)))
     np.testing.assert_array_equal(decoded, to_uint8(image))  # PNG bytes of the very image
     assert view.image.width == "48"
-    assert "application/vnd.jupyter.widget-view+json" in view._repr_mimebundle_()
+
+
+def test_live_view_shows_a_placeholder_before_the_first_step():
+    view = LiveView(num_steps=200)
+    placeholder = np.asarray(Image.open(io.BytesIO(view.image.value)))
+    assert placeholder.shape == (224, 224, 3) and view.label.value == "waiting for the first step..."
+    assert 150 < placeholder.mean() < 220 and placeholder.min() < 150  # grey, with dark writing on it
+
+
+@pytest.mark.parametrize("step, reason, expected", [
+    (7, "reached", "reached p(Siamese cat) = 0.93 >= 0.9 at step 7, stopped early"),
+    (200, "finished", "ran all 200 steps \u00b7 p(Siamese cat) = 0.934 \u00b7 loss 0.31"),
+    (63, "interrupted", "interrupted after 63 of 200 steps, best image kept \u00b7 p(Siamese cat) = 0.934 \u00b7 loss 0.31"),
+])
+def test_live_view_fills_the_bar_and_says_why_the_run_ended(step, reason, expected):
+    view = LiveView(num_steps=200, target="Siamese cat", every=50)
+    view(progress(step, probability=0.934, stop_reason=reason))
+    assert view.label.value == expected
+    assert view.progress.value == view.progress.max == 200
+    assert view.progress.bar_style == ("warning" if reason == "interrupted" else "success")
+
+
+def test_live_view_hears_the_end_of_a_real_run(tiny_model):
+    view = LiveView(target=3)
+    lib.optimise_image(tiny_model, lib.cross_entropy(3), num_steps=40, learning_rate=0.05, callback=view,
+                       callback_every=10)
+    assert view.label.value.startswith(("reached p(", "ran all 40 steps")), view.label.value
+    assert view.progress.value == view.progress.max
 
 
 def test_live_view_redraws_the_image_every_few_steps_and_reads_num_steps_from_progress():
     view = LiveView(every=5)
+    placeholder = bytes(view.image.value)
     view(progress(12, probability=None))
-    assert bytes(view.image.value) == b"" and view.label.value == "step 12/200 \u00b7 loss 0.31"
+    assert bytes(view.image.value) == placeholder and view.label.value == "step 12/200 \u00b7 loss 0.31"
     assert view.progress.max == 200
     view(progress(15))
-    assert bytes(view.image.value).startswith(b"\x89PNG")
+    assert bytes(view.image.value) != placeholder and bytes(view.image.value).startswith(b"\x89PNG")
 
 
 @pytest.mark.parametrize("arguments, expected_error", [({"every": 0}, "every"), ({"num_steps": -1}, "num_steps"),
