@@ -33,7 +33,3 @@ def pytest_terminal_summary(terminalreporter):
         total += seconds
         terminalreporter.write_line(f"{seconds:7.1f} s  {notebook}")
     terminalreporter.write_line(f"{total:7.1f} s  all {len(_first_start)} notebooks")
-
-# The unsolved exercise notebook fails its check cells on purpose (NotYet), so nbval must not run it:
-# tests/test_exercise_notebook.py runs it instead; nbval runs solutions/05_exercises_solutions.ipynb.
-collect_ignore = ["lessons/05_exercises.ipynb"]

@@ -5,18 +5,21 @@ A check cell hands the student's answer to one checker:
     exercises.check_ideal_image(model, result, picker.value)
 
 A right answer prints "✓ ..." lines saying what is right. A missing or wrong
-answer raises `NotYet`, whose message (all Jupyter shows: no traceback) says
-what is wrong and what to look at. `fools` is the definition of "an attack
+answer prints what is wrong and what to look at, and never raises: Run All
+goes on past an exercise that is not done yet. Inside, each checker raises
+`NotYet`; `check_x.__wrapped__` is that strict form, for tests. `fools` is the definition of "an attack
 within this budget fools the model" that exercise 5 and its checker share.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from numbers import Real
 from typing import Any, Mapping
 
 import numpy as np
+from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log lines)
 import tensorflow as tf
 
 from .classes import class_id_of, class_name, class_names
@@ -104,7 +107,21 @@ def fools(model: tf.keras.Model, image: np.ndarray, target: int | str, epsilon_2
 # --- checking answers -------------------------------------------------------------------------
 
 def _not_done(name: str) -> NotYet:
-    return NotYet(f"Not done yet: fill in `{name}` above, then run this cell again.")
+    return NotYet(f"Not done yet: fill in `{name}` in the cell above (open the hint to see how to start), "
+                  "then run this cell again.")
+
+
+def _friendly(check):
+    """A check cell's function: it prints the verdict, a ✓ or what is not right yet, and never raises."""
+
+    @functools.wraps(check)
+    def friendly(*args, **kwargs) -> None:
+        try:
+            check(*args, **kwargs)
+        except NotYet as feedback:
+            print(feedback)
+
+    return friendly
 
 
 def _require(value: Any, name: str) -> Any:
@@ -197,6 +214,7 @@ def _verdict(*claims: str) -> None:
     print("\n".join(f"✓ {claim}" for claim in claims))
 
 
+@_friendly
 def check_ideal_image(model: tf.keras.Model, result: Result | np.ndarray, target: int | str) -> None:
     """Exercise 1: an image (or the Result holding it) that the model calls `target` with p >= 0.9."""
     model, target_id = _model(model), _class_id(target)
@@ -207,6 +225,11 @@ def check_ideal_image(model: tf.keras.Model, result: Result | np.ndarray, target
                      "Optimise for the picker's class: lib.cross_entropy(picker.value).")
     probabilities = predict(model, image)
     probability, (top_name, top_probability) = float(probabilities[target_id]), _top(probabilities)
+    if (isinstance(result, Result) and result.target == target_id and not result.interrupted
+            and probability < GOAL_PROBABILITY):
+        raise NotYet(f"✗ Your run went the right way but stopped too soon: after its {result.num_steps} steps "
+                     f"p({target_name}) = {probability:.3f}, below {GOAL_PROBABILITY}. Give it more num_steps "
+                     f"(e.g. 200); with stop_at=0.9, the default, it stops by itself once it gets there.")
     if top_name != target_name:
         raise NotYet(f"✗ For your image the model's top class is {top_name!r} (p = {top_probability:.3f}); "
                      f"{target_name!r} has p = {probability:.3f}. Optimise the cross-entropy of the target, "
@@ -219,6 +242,7 @@ def check_ideal_image(model: tf.keras.Model, result: Result | np.ndarray, target
              f"every pixel is in [0, 1]. Does it look like a {target_name} to you? (Lesson 04 asks why not.)")
 
 
+@_friendly
 def check_untargeted_attack(model: tf.keras.Model, original: np.ndarray, adversarial: np.ndarray | Result,
                             epsilon_255: float) -> None:
     """Exercise 2: `adversarial`, within epsilon_255/255 of the dog photo, is no dog breed for the model."""
@@ -266,6 +290,7 @@ def _fools_source(model: tf.keras.Model, adversarial: np.ndarray, target_id: int
     return float(probabilities[target_id])
 
 
+@_friendly
 def check_transfer(model: tf.keras.Model, others: Mapping[str, tf.keras.Model], adversarial: np.ndarray,
                    target: int | str, p_target: Mapping[str, float], fooled: Mapping[str, bool]) -> None:
     """Exercise 3: p(target) and fooled-or-not on each other model for an attack made on `model`.
@@ -311,6 +336,7 @@ def check_transfer(model: tf.keras.Model, others: Mapping[str, tf.keras.Model], 
     _verdict(*claims)
 
 
+@_friendly
 def check_defence(model: tf.keras.Model, adversarial: np.ndarray, target: int | str,
                   defended: Mapping[str, np.ndarray], undone: Mapping[str, bool]) -> None:
     """Exercise 4: defended images (blur, JPEG...) and whether each undoes the attack.
@@ -353,6 +379,7 @@ def check_defence(model: tf.keras.Model, adversarial: np.ndarray, target: int | 
     _verdict(*claims)
 
 
+@_friendly
 def check_smallest_budget(model: tf.keras.Model, image: np.ndarray, target: int | str, answer_255: float,
                           tolerance_255: float = BUDGET_TOLERANCE_255, num_steps: int = FOOLS_NUM_STEPS) -> None:
     """Exercise 5: the smallest L-inf budget (in levels of 255) with which `fools` succeeds.
@@ -378,12 +405,15 @@ def check_smallest_budget(model: tf.keras.Model, image: np.ndarray, target: int 
     if smaller > 0 and fools(model, image, target_id, smaller, num_steps):
         raise NotYet(f"✗ {answer:.3g}/255 fools the model, but so does {smaller:.3g}/255: the smallest budget is "
                      f"smaller. Halve the interval more often, until it is narrower than {tolerance_255:g}/255.")
-    level = "less than one level of 255: a change an 8-bit PNG can't even hold" if answer < 1 else "a tiny change"
+    level = ("less than one level of 255. Careful: an 8-bit PNG can't store a change that small, so saved as a "
+             "file this attack would be rounded away (lesson 03's test); it lives only in the floats"
+             if answer < 1 else "a tiny change, about as large as an 8-bit file's rounding step")
     _verdict(f"a budget of {answer:.3g}/255 fools the model: its top class becomes {target_name!r}",
              f"{max(smaller, 0):.3g}/255 doesn't: your answer is within {tolerance_255:g}/255 of the smallest budget",
              f"{answer:.3g}/255 is {level}")
 
 
+@_friendly
 def check_tv_weight(model: tf.keras.Model, target: int | str, results: Mapping[float, Result | np.ndarray],
                     best_weight: float) -> None:
     """Exercise 6: among the TV weights tried, the one whose image is smoothest while p(target) >= 0.9.
@@ -405,6 +435,10 @@ def check_tv_weight(model: tf.keras.Model, target: int | str, results: Mapping[f
             raise NotYet(f"✗ The keys of `tv_results` should be the TV weights, numbers 0 or more, but one is {key!r}.")
         if isinstance(value, Result) and value.target is not None and value.target != target_id:
             raise NotYet(f"✗ tv_results[{key!r}] was optimised for {class_name(value.target)!r}, not {target_name!r}.")
+        if isinstance(value, Result) and value.reached:
+            raise NotYet(f"✗ The run for weight {key!r} stopped after {value.num_steps} steps, as soon as p reached "
+                         f"{GOAL_PROBABILITY} (stop_at's default): the TV term had no time to smooth the image, so "
+                         "the weights can't be compared. Pass stop_at=None, so that every run makes all its steps.")
         image = _image(value, f"tv_results[{key!r}]", size)
         measured[float(key)] = (float(predict(model, image)[target_id]), total_variation_of(image))
     if weight not in measured:

@@ -17,10 +17,17 @@ TARGET = "Siamese cat"
 def _refusal(check, *args, **kwargs) -> str:
     """The message of the NotYet that `check(*args)` raises (the test fails if it raises nothing)."""
     with pytest.raises(NotYet) as raised:
-        check(*args, **kwargs)
+        getattr(check, "__wrapped__", check)(*args, **kwargs)
     message = str(raised.value)
     assert raised.value._render_traceback_() == [message] and "Traceback" not in message
     return message
+
+
+def test_a_check_cell_prints_its_verdict_and_never_raises(tiny_model, capsys):
+    exercises.check_ideal_image(tiny_model, None, TARGET)  # unfilled: Run All must go on past it
+    assert capsys.readouterr().out.startswith("Not done yet: fill in `result`")
+    exercises.check_ideal_image(tiny_model, np.full((8, 8, 3), 2.0, np.float32), TARGET)  # wrong: said, not raised
+    assert "outside [0, 1]" in capsys.readouterr().out
 
 
 def _jpeg(image: np.ndarray, quality: int) -> np.ndarray:
@@ -68,17 +75,18 @@ def test_not_yet_is_not_an_assertion_error_and_jupyter_shows_only_its_message():
 def test_every_checker_says_not_done_yet_for_an_unfilled_answer(lite0, dog, dog_as_cat, squeezenet, unfilled):
     others = {"squeezenet1_1": squeezenet}
     calls = {
-        "result": lambda: exercises.check_ideal_image(lite0, unfilled, TARGET),
-        "adversarial": lambda: exercises.check_untargeted_attack(lite0, dog, unfilled, epsilon_255=2),
-        "others": lambda: exercises.check_transfer(lite0, unfilled, dog_as_cat, TARGET, unfilled, unfilled),
-        "p_target": lambda: exercises.check_transfer(lite0, others, dog_as_cat, TARGET, unfilled, unfilled),
-        "fooled": lambda: exercises.check_transfer(lite0, others, dog_as_cat, TARGET, {"squeezenet1_1": 0.0}, unfilled),
-        "defended": lambda: exercises.check_defence(lite0, dog_as_cat, TARGET, unfilled, unfilled),
-        "smallest_255": lambda: exercises.check_smallest_budget(lite0, dog, TARGET, unfilled),
-        "tv_results": lambda: exercises.check_tv_weight(lite0, TARGET, unfilled, unfilled),
+        "result": lambda: exercises.check_ideal_image.__wrapped__(lite0, unfilled, TARGET),
+        "adversarial": lambda: exercises.check_untargeted_attack.__wrapped__(lite0, dog, unfilled, epsilon_255=2),
+        "others": lambda: exercises.check_transfer.__wrapped__(lite0, unfilled, dog_as_cat, TARGET, unfilled, unfilled),
+        "p_target": lambda: exercises.check_transfer.__wrapped__(lite0, others, dog_as_cat, TARGET, unfilled, unfilled),
+        "fooled": lambda: exercises.check_transfer.__wrapped__(lite0, others, dog_as_cat, TARGET, {"squeezenet1_1": 0.0}, unfilled),
+        "defended": lambda: exercises.check_defence.__wrapped__(lite0, dog_as_cat, TARGET, unfilled, unfilled),
+        "smallest_255": lambda: exercises.check_smallest_budget.__wrapped__(lite0, dog, TARGET, unfilled),
+        "tv_results": lambda: exercises.check_tv_weight.__wrapped__(lite0, TARGET, unfilled, unfilled),
     }
     for name, call in calls.items():
-        assert _refusal(call) == f"Not done yet: fill in `{name}` above, then run this cell again."
+        assert _refusal(call) == (f"Not done yet: fill in `{name}` in the cell above (open the hint to see how to "
+                                  "start), then run this cell again.")
 
 
 def test_dog_breeds_are_the_118_imagenet_dogs():
@@ -103,10 +111,18 @@ def test_resized_fits_the_model(tiny_model, squeezenet, dog):
 
 def test_ideal_image_accepts_a_result_and_its_image(lite0, capsys):
     result = lib.optimise_image(lite0, lib.cross_entropy(TARGET), num_steps=50)
-    exercises.check_ideal_image(lite0, result, TARGET)
-    exercises.check_ideal_image(lite0, result.image, TARGET)
+    exercises.check_ideal_image.__wrapped__(lite0, result, TARGET)
+    exercises.check_ideal_image.__wrapped__(lite0, result.image, TARGET)
     output = capsys.readouterr().out
     assert output.startswith("✓ the model is sure your image shows 'Siamese cat'") and "✗" not in output
+
+
+def test_ideal_image_with_too_few_steps_is_told_to_run_more_steps(lite0):
+    short = lib.optimise_image(lite0, lib.cross_entropy(TARGET), num_steps=2)
+    assert not short.reached and short.probability < 0.9
+    message = _refusal(exercises.check_ideal_image, lite0, short, TARGET)
+    assert "stopped too soon: after its 2 steps" in message and "more num_steps" in message
+    assert "starting from noise" not in message
 
 
 def test_ideal_image_refuses_noise_other_targets_and_bad_images(lite0, tiny_model):
@@ -146,7 +162,7 @@ def no_dog(lite0, dog) -> np.ndarray:
 
 
 def test_untargeted_attack_accepts_an_image_no_dog_breed(lite0, dog, no_dog, capsys):
-    exercises.check_untargeted_attack(lite0, dog, no_dog, epsilon_255=2)
+    exercises.check_untargeted_attack.__wrapped__(lite0, dog, no_dog, epsilon_255=2)
     output = capsys.readouterr().out
     assert "no dog breed" in output and "within the budget of 2/255" in output
 
@@ -183,7 +199,7 @@ def _transfer_answers(others, adversarial):
 
 def test_transfer_accepts_measured_answers(lite0, squeezenet, dog_as_cat, capsys):
     others = {"squeezenet1_1": squeezenet}
-    exercises.check_transfer(lite0, others, dog_as_cat, TARGET, *_transfer_answers(others, dog_as_cat))
+    exercises.check_transfer.__wrapped__(lite0, others, dog_as_cat, TARGET, *_transfer_answers(others, dog_as_cat))
     output = capsys.readouterr().out
     assert "the attack fools the model it was made on, efficientnet_lite0" in output
     assert "squeezenet1_1: top class" in output and "other models" in output
@@ -213,7 +229,7 @@ def test_transfer_refuses_wrong_answers(lite0, squeezenet, dog, dog_as_cat):
 def test_defence_accepts_measured_answers(lite0, dog_as_cat, capsys):
     defended = {"JPEG 50": _jpeg(dog_as_cat, 50), "blur 1": _blur(dog_as_cat, 1.0)}
     undone = {name: _top_name(lite0, image) != TARGET for name, image in defended.items()}
-    exercises.check_defence(lite0, dog_as_cat, TARGET, defended, undone)
+    exercises.check_defence.__wrapped__(lite0, dog_as_cat, TARGET, defended, undone)
     output = capsys.readouterr().out
     assert "✓ JPEG 50: the model says" in output and "of your 2 defences" in output
 
@@ -261,8 +277,10 @@ def threshold_045(monkeypatch):
 
 def test_smallest_budget_accepts_an_answer_within_the_tolerance(lite0, dog, threshold_045, capsys):
     for answer in [0.45, 0.5, 0.69]:
-        exercises.check_smallest_budget(lite0, dog, TARGET, answer)
-    assert "less than one level of 255" in capsys.readouterr().out
+        exercises.check_smallest_budget.__wrapped__(lite0, dog, TARGET, answer)
+    output = capsys.readouterr().out
+    assert "less than one level of 255" in output and "can't store a change that small" in output
+    assert "can't even hold" not in output  # no praise for an attack a saved file would lose
 
 
 @pytest.mark.parametrize("answer, message", [
@@ -296,11 +314,18 @@ def tv_runs(tiny_model) -> dict[float, np.ndarray]:
 
 
 def test_tv_weight_accepts_the_smoothest_sure_image(tiny_model, tv_runs, capsys):
-    exercises.check_tv_weight(tiny_model, TARGET, tv_runs, 0.1)
+    exercises.check_tv_weight.__wrapped__(tiny_model, TARGET, tv_runs, 0.1)
     output = capsys.readouterr().out
     smoothest = float(tf.image.total_variation(tf.constant(tv_runs[0.1])))
     assert f"weight 0.1 gives the smoothest image (TV {smoothest:,.0f})" in output
     assert "a larger weight might be smoother still" not in output  # weight 1 was too strong
+
+
+def test_tv_weight_refuses_runs_that_stopped_early(tiny_model, tv_runs):
+    early = lib.optimise_image(tiny_model, lib.cross_entropy(TARGET), num_steps=300, learning_rate=0.05, seed=3)
+    assert early.reached and early.num_steps < 300  # stop_at=0.9, the default, ended it early
+    message = _refusal(exercises.check_tv_weight, tiny_model, TARGET, {**tv_runs, 0.01: early}, 0.1)
+    assert f"stopped after {early.num_steps} steps" in message and "stop_at=None" in message
 
 
 def test_tv_weight_refuses_wrong_choices_and_bad_runs(tiny_model, tv_runs):
