@@ -1,7 +1,7 @@
 """The `seecat` command line: classify, ideal, attack and models.
 
     seecat classify data/cat.png --top 5
-    seecat ideal "Siamese cat" --tv 0.0005 --out outputs/ideal_cat.png
+    seecat ideal "Siamese cat" --recipe tv --out outputs/ideal_cat.png
     seecat ideal "Siamese cat" --recipe fourier --judge efficientnet_lite2 --out outputs/cat.png
     seecat attack data/dog.png --target "Siamese cat" --eps 4 --out outputs/dog_as_cat.png
     seecat models
