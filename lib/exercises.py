@@ -210,6 +210,16 @@ def _top(probabilities: np.ndarray) -> tuple[str, float]:
     return class_name(top), float(probabilities[top])
 
 
+def _tries(value: Any, name: str, what: str, unit: str, advice: str, minimum: int) -> Mapping:
+    """A dict of the student's tries (defences, TV runs...), filled in and holding at least `minimum` of them."""
+    value = _require(value, name)
+    if not isinstance(value, Mapping):
+        raise NotYet(f"✗ `{name}` should be a dict {{{what}}}, but it is a {type(value).__name__}.")
+    if len(value) < minimum:
+        raise NotYet(f"✗ `{name}` holds {len(value)} {unit}: {advice}")
+    return value
+
+
 def _verdict(*claims: str) -> None:
     print("\n".join(f"✓ {claim}" for claim in claims))
 
@@ -348,12 +358,8 @@ def check_defence(model: tf.keras.Model, adversarial: np.ndarray, target: int | 
     size, target_name = model_input_size(model), class_name(target_id)
     adversarial = _image(adversarial, "adversarial", size)
     _fools_source(model, adversarial, target_id)
-    defended = _require(defended, "defended")
-    if not isinstance(defended, Mapping):
-        raise NotYet(f"✗ `defended` should be a dict {{defence name: image}}, but it is a {type(defended).__name__}.")
-    if len(defended) < MIN_DEFENCES:
-        raise NotYet(f"✗ `defended` holds {len(defended)} defence(s): try at least {MIN_DEFENCES}, e.g. a JPEG "
-                     "quality and a blur radius.")
+    defended = _tries(defended, "defended", "defence name: image", "defence(s)",
+                      f"try at least {MIN_DEFENCES}, e.g. a JPEG quality and a blur radius.", MIN_DEFENCES)
     names = list(defended)
     undone = _mapping(undone, "undone", names, "defence name: True or False")
     claims = []
@@ -422,12 +428,9 @@ def check_tv_weight(model: tf.keras.Model, target: int | str, results: Mapping[f
     """
     model, target_id = _model(model), _class_id(target)
     size, target_name = model_input_size(model), class_name(target_id)
-    results = _require(results, "tv_results")
-    if not isinstance(results, Mapping):
-        raise NotYet(f"✗ `tv_results` should be a dict {{TV weight: Result}}, but it is a {type(results).__name__}.")
-    if len(results) < MIN_TV_WEIGHTS:
-        raise NotYet(f"✗ `tv_results` holds {len(results)} run(s): try at least {MIN_TV_WEIGHTS} TV weights, "
-                     "from small to large (e.g. each 10 times the last).")
+    results = _tries(results, "tv_results", "TV weight: Result", "run(s)",
+                     f"try at least {MIN_TV_WEIGHTS} TV weights, from small to large (e.g. each 10 times the last).",
+                     MIN_TV_WEIGHTS)
     weight = _number(best_weight, "best_weight")
     measured = {}  # weight -> (p(target), TV)
     for key, value in results.items():

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from typing import Callable, Sequence
 
+from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log lines)
 import tensorflow as tf
 
 Transform = Callable[[tf.Tensor, tf.random.Generator], tf.Tensor]
@@ -110,7 +111,11 @@ def resize_to(images: tf.Tensor, size: int) -> tf.Tensor:
 
 
 def standard_transforms() -> Transform:
-    """The robustness recipe of lucid (Olah et al., Distill 2017): pad, jitter, scale, rotate, jitter."""
+    """The robustness recipe of lucid (Olah et al., Distill 2017): pad, jitter, scale, rotate, jitter.
+
+    One difference from lucid: the padding mirrors the image's edges, where
+    lucid pads with constant grey (0.5); strong_transforms pads with grey.
+    """
     return compose(pad(12), jitter(8), scale(0.9, 1.1), rotate(10), jitter(4))
 
 
