@@ -2,7 +2,11 @@
 #   make lab    create the environment if needed, open JupyterLab on the lessons
 #   make test   create the environment if needed, run every test and notebook
 # Both are quick and harmless the second time: the environment is rebuilt only
-# when requirements.txt or pyproject.toml change.
+# when requirements.txt or pyproject.toml change. CI (.ci/run) also runs:
+#   make test-colab     the same tests in a Colab-like environment
+#   make test-browser   Run All in JupyterLab, driven by headless Chromium
+#   make site           every lesson executed and rendered as static HTML
+# and `make bench` prints the speed and quality figures of README.md.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -11,7 +15,7 @@ STAMP := $(VENV)/.seecat-installed
 # The tests run offline on the embedded model (VGG16's weights are a download).
 TEST_MODEL ?= efficientnet_lite0
 
-.PHONY: lab test bench clean
+.PHONY: lab test bench clean test-colab
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "seecat needs Python 3.10 or newer; this is " + sys.version.split()[0] + ". Run: make PYTHON=python3.11 ...")'
@@ -32,3 +36,44 @@ clean:
 # Speed and quality figures as Markdown tables (about 20 minutes; not part of `make test`).
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# The same tests in a Colab-like environment: Colab's Python and its package
+# versions (tools/colab/constraints.txt), plus what the lessons' setup cell
+# installs there; built in $(COLAB_VENV) by tools/colab/build-env.sh (a few
+# minutes the first time, again only when the constraints or requirements.txt
+# change). COLAB_PYTHON=/path/to/python3.13 picks Colab's Python if it isn't found.
+COLAB_VENV ?= .venv-colab
+COLAB_STAMP := $(COLAB_VENV)/.seecat-colab-installed
+
+$(COLAB_STAMP): tools/colab/constraints.txt requirements.txt tools/colab/build-env.sh
+	tools/colab/build-env.sh $(COLAB_VENV)
+	@touch $(COLAB_STAMP)
+
+test-colab: $(COLAB_STAMP)
+	$(COLAB_VENV)/bin/python -m pytest tests lessons solutions --nbval-lax --nbval-current-env -v
+
+# Lessons 01, 02, 05 and 06 run in JupyterLab in headless Chromium, checked as a
+# student sees them: widgets render, the live view moves, interact and the class
+# picker respond (tools/browser/run_lessons.py; screenshots in outputs/browser/;
+# about 5 minutes; not part of `make test`). Needs Chromium, which this does not
+# install: Debian's package, or CHROMIUM=/path/to/chromium.
+CHROMIUM ?= /usr/bin/chromium
+BROWSER_STAMP := $(VENV)/.seecat-browser-installed
+
+$(CHROMIUM):
+	@echo "test-browser needs Chromium at $(CHROMIUM): install it (as root: apt-get update && apt-get install -y chromium) or set CHROMIUM=/path/to/chromium"; exit 1
+
+$(BROWSER_STAMP): $(STAMP) tools/browser/requirements.txt
+	$(BIN)/python -m pip install --quiet -r tools/browser/requirements.txt
+	@touch $(BROWSER_STAMP)
+
+.PHONY: test-browser
+test-browser: $(CHROMIUM) $(BROWSER_STAMP)
+	CHROMIUM=$(CHROMIUM) $(BIN)/python tools/browser/run_lessons.py
+
+# Every lesson and the solutions run in a fresh kernel and rendered, outputs and
+# all, as static HTML pages with an index (outputs/site/index.html): to read
+# without running, or to project in class. About as long as running them all.
+.PHONY: site
+site: $(STAMP)
+	$(BIN)/python tools/site/build.py

@@ -1,0 +1,419 @@
+"""Run lessons in JupyterLab, in a real (headless) browser, and check what a student sees.
+
+`make test-browser` runs this. It starts JupyterLab on 127.0.0.1 with a random
+token, opens copies of lessons 01, 02, 05 and 06 in Debian's Chromium through
+Playwright, runs each with "Kernel > Restart Kernel and Run All Cells..." and
+checks:
+
+  - every cell ran, every widget renders, and no cell shows an error or an exception;
+  - lessons 02 and 06: the live view's image and label change while the optimisation runs;
+  - lesson 02: typing another class ("zebra") into the class picker and running
+    the live-view cells again makes the live view name that class;
+  - lesson 01: moving the slider of the last `interact` redraws its figure.
+
+It prints one line per check (✓ or ✗ and what it measured), then "N passed,
+M failed", and exits 1 if any check failed (2 if Chromium is missing).
+Screenshots go to outputs/browser/. `python tools/browser/run_lessons.py 01 02`
+runs only those lessons.
+The lessons themselves are never changed: the browser works on copies in
+outputs/browser/work/ (under the repository, so the setup cell finds lib/),
+and everything started here (JupyterLab, kernels, Chromium) is stopped at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "outputs" / "browser"
+WORK = OUT / "work"  # copies of the lessons; must stay under ROOT (the setup cell looks up for lib/models.py)
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")  # Debian's; never a Playwright download
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# lesson -> the most seconds Run All may take. On a quiet 2-core CPU lesson 06 takes about 150 s and the
+# others under 30 s; the limits leave room for a busy machine (a run that finishes sooner doesn't wait).
+LESSONS = {"01_noise_classification": 300, "02_naive_ideal_cat": 300,
+           "05_exercises": 300, "06_what_the_network_really_sees": 1200}
+NEW_CLASS = "zebra"  # typed into lesson 02's class picker
+LIVE_CELL = "callback=view"  # code in the cells (lessons 02 and 06) that run an optimisation shown in a live view
+
+results: list[bool] = []
+
+
+def check(ok: bool, what: str) -> bool:
+    """Print one check's line and remember whether it passed."""
+    print(f"{'✓' if ok else '✗'} {what}", flush=True)
+    results.append(bool(ok))
+    return ok
+
+
+# ---------------------------------------------------------------- JupyterLab
+
+class JupyterLab:
+    """A JupyterLab server on 127.0.0.1 with its own token, settings and runtime folders."""
+
+    def __init__(self):
+        self.token = secrets.token_hex(24)
+        with socket.socket() as probe:  # a free port
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.temp = Path(tempfile.mkdtemp(prefix="seecat-browser-"))
+        # Our own settings: no autosave (nothing is written back), no news pop-up, and
+        # every cell kept in the page (JupyterLab otherwise drops cells scrolled far away).
+        settings = {"docmanager-extension/plugin": {"autosave": False},
+                    "apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+                    "notebook-extension/tracker": {"windowingMode": "none"}}
+        for name, values in settings.items():
+            path = self.temp / "settings" / "@jupyterlab" / f"{name}.jupyterlab-settings"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(values))
+        env = dict(os.environ, SEECAT_MODEL="efficientnet_lite0", JUPYTER_RUNTIME_DIR=str(self.temp / "runtime"))
+        env.pop("MPLBACKEND", None)  # the notebooks' own inline backend draws the figures
+        command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={self.port}",
+                   f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={ROOT}",
+                   f"--LabApp.user_settings_dir={self.temp / 'settings'}",
+                   f"--LabApp.workspaces_dir={self.temp / 'workspaces'}", "--LabApp.expose_app_in_browser=True"]
+        if os.getuid() == 0:
+            command.append("--allow-root")
+        self.log = open(OUT / "jupyterlab.log", "w")
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+                                        start_new_session=True)
+        for _ in range(120):  # wait until it answers (at most a minute)
+            try:
+                self.api("GET", "/api/status")
+                return
+            except OSError:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"JupyterLab exited with status {self.process.returncode}; see {self.log.name}")
+                time.sleep(0.5)
+        raise RuntimeError(f"JupyterLab did not answer on {self.url}; see {self.log.name}")
+
+    def api(self, method: str, path: str):
+        request = urllib.request.Request(self.url + path, method=method, headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def shut_down_kernels(self):
+        for session in self.api("GET", "/api/sessions"):
+            self.api("DELETE", f"/api/sessions/{session['id']}")
+
+    def stop(self):
+        """Stop the server (it shuts its kernels down), then anything of ours still running."""
+        try:
+            self.shut_down_kernels()
+        except Exception:
+            pass
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        # Kernels run in their own sessions: find any left by their connection file in our runtime folder.
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                if str(self.temp / "runtime") in cmdline.read_bytes().decode(errors="replace"):
+                    os.kill(int(cmdline.parent.name), signal.SIGKILL)
+            except (OSError, ValueError):
+                pass
+        self.log.close()
+        shutil.rmtree(self.temp, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- the page
+
+# JavaScript run in the page. The notebook on show is the one in the main area.
+NOTEBOOK = "document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook')"
+
+PROMPTS_JS = f"""() => [...{NOTEBOOK}.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent.trim())"""
+
+KERNEL_STATUS_JS = """() => {
+  const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  const kernel = panel && panel.sessionContext && panel.sessionContext.session && panel.sessionContext.session.kernel;
+  return kernel ? kernel.status : 'none';
+}"""
+
+# What a student would see as broken: error outputs (tracebacks), exceptions printed to stderr, widgets
+# that never rendered. The cells' outputs come from the notebook's model; outputs inside widgets (an
+# interact's figure, or its traceback) and the widgets themselves from the page.
+PROBLEMS_JS = f"""() => {{
+  const problems = [], exception = /Traceback \\(most recent call last\\)|^\\w*(Error|Exception)\\b/m;
+  const lastLine = text => text.trim().split('\\n').slice(-1)[0].slice(0, 200);
+  window.jupyterapp.shell.currentWidget.model.toJSON().cells.forEach((cell, index) => {{
+    for (const output of cell.outputs || []) {{
+      const text = [].concat(output.text || '').join('');
+      if (output.output_type === 'error') problems.push(`cell ${{index}}: ${{output.ename}}: ${{output.evalue}}`.slice(0, 200));
+      if (output.name === 'stderr' && exception.test(text)) problems.push(`cell ${{index}}: exception on stderr: ${{lastLine(text)}}`);
+    }}
+  }});
+  for (const box of {NOTEBOOK}.querySelectorAll('.jupyter-widgets .jp-OutputArea-output')) {{
+    if (box.getAttribute('data-mime-type') === 'application/vnd.jupyter.stderr' && exception.test(box.textContent))
+      problems.push('error inside a widget: ' + lastLine(box.textContent));
+  }}
+  for (const box of {NOTEBOOK}.querySelectorAll('.jp-OutputArea-output')) {{
+    const text = box.textContent;
+    if (text.includes('Error displaying widget') || text.includes('Loading widget'))
+      problems.push('widget not shown: ' + text.trim().slice(0, 200));
+  }}
+  return problems;
+}}"""
+
+# Widget outputs the notebook holds (from its model) against those on screen (a drawn widget, not a placeholder).
+WIDGETS_JS = f"""() => {{
+  const panel = window.jupyterapp.shell.currentWidget;
+  const expected = panel.model.toJSON().cells.flatMap(c => c.outputs || [])
+    .filter(o => o.data && o.data['application/vnd.jupyter.widget-view+json']).length;
+  const outputs = [...{NOTEBOOK}.querySelectorAll('.jp-OutputArea-output')].filter(o => !o.parentElement.closest('.jupyter-widgets'));
+  const shown = outputs.filter(o => {{ const w = o.querySelector('.jupyter-widgets'); return w && w.getBoundingClientRect().height > 0; }});
+  return [expected, shown.length];
+}}"""
+
+# Records every change of each live view (a VBox with an image and a progress bar) as it happens, with
+# whether the cell that runs the optimisation (its code contains `running`) was still running ([*]) then.
+RECORD_LIVE_JS = f"""(running) => {{
+  window.liveRecords = [];
+  const last = new Map();
+  const snapshot = () => {{
+    const notebook = {NOTEBOOK};
+    if (!notebook) return;
+    const busy = [...notebook.querySelectorAll('.jp-CodeCell')].some(cell =>
+      cell.querySelector('.jp-InputArea-editor').textContent.includes(running)
+      && cell.querySelector('.jp-InputPrompt').textContent.includes('*'));
+    const boxes = [...notebook.querySelectorAll('.widget-vbox')].filter(b => b.querySelector('img') && b.querySelector('.progress, .widget-hprogress'));
+    boxes.forEach((box, index) => {{
+      const labels = [...box.querySelectorAll('.widget-label')].filter(l => l.textContent.trim());
+      const label = labels.length ? labels[labels.length - 1].textContent.trim() : '';
+      const src = box.querySelector('img').getAttribute('src') || '';
+      const key = label + ' | ' + src;
+      if (last.get(index) !== key) {{
+        last.set(index, key);
+        window.liveRecords.push({{view: index, t: performance.now(), busy, label, src}});
+      }}
+    }});
+  }};
+  new MutationObserver(snapshot).observe(document.body, {{subtree: true, childList: true, attributes: true, characterData: true}});
+}}"""
+
+
+def open_notebook(page: Page, lab: JupyterLab, path: str) -> None:
+    """Open a notebook in its own JupyterLab workspace and wait for its kernel."""
+    workspace = Path(path).stem
+    page.goto(f"{lab.url}/lab/workspaces/{workspace}/tree/{path}?reset&token={lab.token}")
+    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=60_000)
+    page.wait_for_function(f"({KERNEL_STATUS_JS})() === 'idle'", timeout=120_000)
+
+
+def restart_and_run_all(page: Page) -> None:
+    """Kernel > Restart Kernel and Run All Cells..., then confirm the dialog."""
+    page.locator(".lm-MenuBar-item", has_text="Kernel").click()
+    page.locator(".lm-Menu-item", has_text="Restart Kernel and Run All").click()
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+
+
+def wait_until_done(page: Page, timeout_s: float) -> tuple[bool, list[str]]:
+    """Wait until no cell is queued or running and the kernel is idle; (finished in time, prompts)."""
+    deadline, settled = time.monotonic() + timeout_s, 0
+    page.wait_for_timeout(1000)
+    while time.monotonic() < deadline:
+        prompts = page.evaluate(PROMPTS_JS)
+        idle = page.evaluate(KERNEL_STATUS_JS) == "idle" and not any("*" in p for p in prompts)
+        settled = settled + 1 if idle else 0
+        if settled >= 3:  # idle three polls in a row: the run is over
+            return True, prompts
+        page.wait_for_timeout(1000)
+    return False, page.evaluate(PROMPTS_JS)
+
+
+def cell(page: Page, text: str):
+    """The first code cell whose code contains `text`."""
+    return page.locator(".jp-Notebook .jp-CodeCell").filter(has=page.locator(".jp-InputArea-editor", has_text=text)).first
+
+
+def run_cell(page: Page, text: str) -> None:
+    """Select the cell whose code contains `text` and run it (Shift+Enter), as a student would."""
+    cell(page, text).locator(".jp-InputPrompt").click()
+    page.keyboard.press("Shift+Enter")
+
+
+def live_view(page: Page):
+    """The (first) live view: a VBox holding an image and a progress bar."""
+    return page.locator(".widget-vbox").filter(has=page.locator("img")).filter(
+        has=page.locator(".progress, .widget-hprogress")).first
+
+
+def shot(target, name: str) -> None:
+    """Screenshot of the page or one element, to outputs/browser/NAME.png."""
+    try:
+        if hasattr(target, "scroll_into_view_if_needed"):
+            target.scroll_into_view_if_needed(timeout=5000)
+        target.screenshot(path=str(OUT / f"{name}.png"), timeout=15_000)
+    except Exception as error:  # a missing screenshot is no reason to stop the checks
+        print(f"  (no screenshot {name}: {str(error).splitlines()[0]})")
+
+
+# ---------------------------------------------------------------- the lessons
+
+def run_lesson(page: Page, lab: JupyterLab, name: str, timeout_s: float) -> None:
+    """Open a copy of the lesson, Run All in a fresh kernel, and check the result; then the lesson's own checks."""
+    for old in OUT.glob(f"{name}_*.png"):  # this lesson's screenshots from an earlier run
+        old.unlink()
+    (WORK / "lessons").mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "lessons" / f"{name}.ipynb", WORK / "lessons" / f"{name}.ipynb")
+    open_notebook(page, lab, f"outputs/browser/work/lessons/{name}.ipynb")
+    page.evaluate(RECORD_LIVE_JS, LIVE_CELL)  # watch from the start: lesson 02's run takes under a second
+    began = time.monotonic()
+    restart_and_run_all(page)
+    finished, prompts = wait_until_done(page, timeout_s)
+    seconds = time.monotonic() - began
+    ran = sum(bool(re.fullmatch(r"\[\d+\]:", p)) for p in prompts)
+    check(finished and ran == len(prompts),
+          f"{name}: Run All ran {ran}/{len(prompts)} code cells in {seconds:.0f} s"
+          + ("" if finished else f" (still running after {timeout_s} s)"))
+    problems = page.evaluate(PROBLEMS_JS)
+    check(not problems, f"{name}: no error box, no exception, no unrendered widget"
+          + ("" if not problems else ": " + "; ".join(problems[:3]) + (" ..." if len(problems) > 3 else "")))
+    views, shown = page.evaluate(WIDGETS_JS)
+    check(views > 0 and shown == views, f"{name}: {shown}/{views} widget outputs rendered")
+    shot(page, f"{name}_end")
+    if problems and problems[0].startswith("cell "):  # the first broken cell, as the student sees it
+        shot(page.locator(".jp-Notebook .jp-Cell").nth(int(problems[0].split()[1].rstrip(":"))), f"{name}_first_error")
+
+    if name.startswith("05"):  # what an unsolved exercise's check says
+        shot(cell(page, "exercises.check_"), f"{name}_first_check")
+    if name.startswith("01"):
+        check_interact(page, name)
+    if name.startswith(("02", "06")):
+        check_live_view(page, name)
+    if name.startswith("02"):
+        check_class_picker(page, name)
+
+
+def check_interact(page: Page, name: str) -> None:
+    """Lesson 01: the last interact redraws its figure when its slider `k` moves."""
+    interact = page.locator(".widget-interact").last
+    slider = interact.locator(".widget-slider").first
+    readout = slider.locator(".widget-readout")
+    figure = interact.locator(".widget-output img").first
+    if not check(interact.count() and slider.count() and figure.count(),
+                 f"{name}: the last interact shows a slider and a figure"):
+        return
+    shot(interact, f"{name}_interact_before")
+    k_before, src_before = readout.inner_text().strip(), figure.get_attribute("src")
+    slider.locator(".noUi-handle").first.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")  # k: 5 -> 8, as a student would with the keyboard
+    try:
+        page.wait_for_function(
+            """(before) => { const all = document.querySelectorAll('.widget-interact');
+                             const img = all[all.length - 1].querySelector('.widget-output img');
+                             return img && img.getAttribute('src') !== before; }""",
+            arg=src_before, timeout=30_000)
+    except Exception:
+        pass
+    page.wait_for_timeout(2000)  # let the last redraw land
+    k_after, src_after = readout.inner_text().strip(), interact.locator(".widget-output img").first.get_attribute("src")
+    check(k_after != k_before, f"{name}: the slider moved: k {k_before} -> {k_after}")
+    check(src_after is not None and src_after != src_before,
+          f"{name}: interact redrew the figure (image {'changed' if src_after != src_before else 'unchanged'}, "
+          f"{len(src_before or '')} -> {len(src_after or '')} characters of data URL)")
+    shot(interact, f"{name}_interact_after")
+
+
+def check_live_view(page: Page, name: str) -> None:
+    """The live view's label and image changed while the optimisation's cell was still running."""
+    records = page.evaluate("() => window.liveRecords || []")
+    during = [r for r in records if r["busy"] and r["view"] == 0]
+    first = next((r for r in records if r["view"] == 0 and r["label"]), None)  # as displayed: the placeholder
+    labels = list(dict.fromkeys(r["label"] for r in during if r["label"] and r["label"] != (first or {}).get("label")))
+    images = list(dict.fromkeys(r["src"] for r in during if r["src"] and r["src"] != (first or {}).get("src")))
+    seconds = (during[-1]["t"] - during[0]["t"]) / 1000 if during else 0
+    check(len(labels) >= 2, f"{name}: the live view's label changed {len(labels)} times while the cell ran "
+          f"(over {seconds:.1f} s): " + (" -> ".join([labels[0], "...", labels[-1]] if len(labels) > 2 else labels) or "-"))
+    check(len(images) >= 2, f"{name}: the live view's image changed {len(images)} times while the cell ran")
+    shot(live_view(page), f"{name}_liveview_end")
+
+
+def check_class_picker(page: Page, name: str) -> None:
+    """Lesson 02: type another class into the picker, run the live-view cells again, see it named."""
+    box = page.locator(".jupyter-widgets.widget-text input[list]").first  # a Combobox: a text box with a list
+    if not check(box.count() == 1, f"{name}: the class picker shows a text box"):
+        return
+    box.scroll_into_view_if_needed()
+    box.fill(NEW_CLASS)
+    box.press("Enter")
+    page.wait_for_timeout(1000)  # the new value travels to the kernel
+    shot(box.locator("xpath=ancestor::div[contains(@class,'jp-OutputArea-output')]").first,
+         f"{name}_picker_{NEW_CLASS}")
+    run_cell(page, "lib.LiveView(")           # view = lib.LiveView(..., target=picker.value)
+    run_cell(page, "callback=view")           # result = lib.optimise_image(..., picker.value, callback=view)
+    finished, _ = wait_until_done(page, 120)
+    label = ([text.strip() for text in live_view(page).locator(".widget-label").all_inner_texts() if text.strip()]
+             or [""])[-1]  # the Label widget: the last text in the view (the bar's own label is empty)
+    check(finished and NEW_CLASS in label, f"{name}: after typing {NEW_CLASS!r} and running again, the live view says: {label!r}")
+    shot(live_view(page), f"{name}_liveview_{NEW_CLASS}")
+
+
+def main() -> int:
+    if not Path(CHROMIUM).is_file():
+        print(f"{CHROMIUM} is missing: install Chromium (as root: apt-get update && apt-get install -y chromium) or set CHROMIUM=/path/to/chromium")
+        return 2
+    OUT.mkdir(parents=True, exist_ok=True)
+    began = time.monotonic()
+    lab = None
+    def stop(*_):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, stop)  # `kill` stops as Ctrl-C does: everything started is stopped (see finally)
+    try:
+        lab = JupyterLab()
+        with sync_playwright() as playwright, tempfile.TemporaryDirectory(prefix="seecat-chromium-") as profile:
+            browser = playwright.chromium.launch_persistent_context(
+                profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+                viewport={"width": 1400, "height": 1000})
+            try:
+                chosen = [name for name in LESSONS if not sys.argv[1:] or name[:2] in sys.argv[1:]]
+                for name in chosen:  # e.g. `python tools/browser/run_lessons.py 01 02` runs only those
+                    timeout_s = LESSONS[name]
+                    page = browser.new_page()
+                    try:
+                        run_lesson(page, lab, name, timeout_s)
+                    except Exception as error:
+                        check(False, f"{name}: the browser run broke off: {type(error).__name__}: {str(error).splitlines()[0]}")
+                        shot(page, f"{name}_broken")
+                    finally:
+                        page.close()  # the copy is thrown away unsaved
+                        lab.shut_down_kernels()
+            finally:
+                browser.close()
+    except KeyboardInterrupt:
+        check(False, "stopped (Ctrl-C or kill) before the end")
+    except Exception as error:
+        check(False, f"setting up: {type(error).__name__}: {error}")
+    finally:
+        if lab is not None:
+            lab.stop()
+        shutil.rmtree(WORK, ignore_errors=True)
+    passed = sum(results)
+    print(f"(took {time.monotonic() - began:.0f} s; screenshots in {OUT.relative_to(ROOT)}/)")
+    print(f"{passed} passed, {len(results) - passed} failed")
+    return 0 if results and all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
