@@ -2,10 +2,12 @@
 
     make bench                      # everything (about 40 minutes on a 2-core CPU)
     python bench/run.py --tiny      # a smoke run: one model, a few steps, no notebooks
+    python bench/run.py --notebooks # only each notebook's run time and peak memory (the README's table)
+    python bench/run.py --goals     # only steps and seconds to the goal
 
 Sections: 1. the cost of one step (eager loop, lib loop, bare tf.function);
 2. steps and seconds to the goal, the article's recipe against lib's defaults;
-3. each notebook's run time; 4. peak memory of lesson 02's kernel;
+3. each notebook's run time and its kernel's peak memory; 4. peak memory of lesson 02's kernel, Lite0 against VGG16;
 5. how often a second network agrees with each recipe's ideal images.
 """
 
@@ -101,16 +103,16 @@ def describe(model, result: lib.Result, image: np.ndarray) -> str:
     return f"{final_p:.3f} | {linf:.1f} / {l2:.0f} | {tv_ratio:.3f}"
 
 
-def goal_rows(model, article_steps: int, lib_steps: int) -> list[str]:
+def goal_rows(model, article_steps: int, lib_steps: int | None = None) -> list[str]:
+    """The article's recipe against lib's defaults (lesson 04's tv recipe for the TV rows); lib_steps caps lib's runs."""
     dog = lib.load_image(lib.data_path("dog.png"), size=lib.model_input_size(model))
     cat, zebra = lib.cross_entropy("Siamese cat"), lib.cross_entropy("zebra")
+    tv_cat, tv_zebra = (lib.recipes.recipe_settings("tv", name) for name in ("Siamese cat", "zebra"))  # lesson 04's
     tasks = [  # (task, article objective, lib objective, start image, lib settings)
         ("naive ideal Siamese cat", cat, cat, None, {}),
         ("dog -> Siamese cat", cat, cat, dog, {"learning_rate": 1 / 255, "epsilon": 4 / 255}),
-        ("TV ideal Siamese cat", 10 * cat + 0.005 * lib.total_variation(), cat + 0.0005 * lib.total_variation(),
-         None, {"stop_at": None}),
-        ("TV ideal zebra", 10 * zebra + 0.005 * lib.total_variation(), zebra + 0.0005 * lib.total_variation(),
-         None, {"stop_at": None}),
+        ("TV ideal Siamese cat", 10 * cat + 0.005 * lib.total_variation(), tv_cat.pop("objective"), None, tv_cat),
+        ("TV ideal zebra", 10 * zebra + 0.005 * lib.total_variation(), tv_zebra.pop("objective"), None, tv_zebra),
     ]
     rows = ["| task | recipe | first step with p >= 0.9 | steps run | seconds | final p | L-inf / L2 (0-255) | TV / TV(start) |",
             "|---|---|---|---|---|---|---|---|"]
@@ -118,7 +120,9 @@ def goal_rows(model, article_steps: int, lib_steps: int) -> list[str]:
         last = [None]  # the article kept its last image, whatever its loss: so do we, for its row
         article = lib.optimise_image(model, article_objective, start, num_steps=article_steps, method="gd",
                                      learning_rate=1.0, stop_at=None, callback=lambda p: last.__setitem__(0, p.image))
-        ours = lib.optimise_image(model, lib_objective, start, num_steps=lib_steps, **settings)
+        if lib_steps is not None:
+            settings = {**settings, "num_steps": min(settings.get("num_steps", lib_steps), lib_steps)}
+        ours = lib.optimise_image(model, lib_objective, start, **settings)
         for recipe, result, image in (("article: GD eta=1, fixed steps", article, last[0]),
                                       ("lib defaults", ours, ours.image)):
             rows.append(f"| {task} | {recipe} | {first_reach(result)} | {result.num_steps} | {result.seconds:.1f} | "
@@ -162,14 +166,16 @@ else:  # macOS: ru_maxrss in bytes
 
 
 def notebook_rows() -> list[str]:
-    rows = ["| notebook | seconds |", "|---|---|"]
-    total = 0.0
+    """Each notebook's run time in a fresh kernel, and its kernel's peak memory (what one student needs)."""
+    rows = ["| notebook | seconds | peak memory of its kernel, MB |", "|---|---|---|"]
+    total, peaks = 0.0, []
     for path in sorted((ROOT / "lessons").glob("*.ipynb")) + sorted((ROOT / "solutions").glob("*.ipynb")):
-        seconds, _ = run_notebook(path, environment={"SEECAT_MODEL": "efficientnet_lite0"})
+        seconds, peak = run_notebook(path, PEAK_RSS_CELL, environment={"SEECAT_MODEL": "efficientnet_lite0"})
         total += seconds
-        rows.append(f"| {path.relative_to(ROOT)} | {seconds:.0f} |")
+        peaks.append(int(peak) if peak.isdigit() else 0)
+        rows.append(f"| {path.relative_to(ROOT)} | {seconds:.0f} | {peak} |")
         print(rows[-1], file=sys.stderr, flush=True)
-    rows.append(f"| **all lessons** | **{total:.0f}** |")
+    rows.append(f"| **all** | **{total:.0f}** | **{max(peaks)}** (the largest) |")
     return rows
 
 
@@ -279,14 +285,20 @@ def machine() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tiny", action="store_true", help="a smoke run: one model, few steps, no notebooks")
+    parser.add_argument("--notebooks", action="store_true", help="only section 3: each notebook's time and memory")
+    parser.add_argument("--goals", action="store_true", help="only section 2: steps and seconds to the goal")
     args = parser.parse_args(argv)
+    if args.notebooks or args.goals:
+        rows = notebook_rows() if args.notebooks else goal_rows(lib.load_model("efficientnet_lite0"), ARTICLE_STEPS)
+        print(f"Measured on {machine()}, {time.strftime('%Y-%m-%d')}.\n", *rows, sep="\n")
+        return 0
     repeats = 3 if args.tiny else 20
     names = ["efficientnet_lite0"] if args.tiny else \
         ["efficientnet_lite0", "efficientnet_lite2", "squeezenet1_1", "vgg16 (random weights)"]
     sections = [f"Measured on {machine()}, {time.strftime('%Y-%m-%d')}.",
                 "\n### 1. One step (forward + backward to the input, batch 1), medians\n", *step_cost_rows(names, repeats),
                 "\n### 2. Steps and seconds to the goal, efficientnet_lite0\n",
-                *goal_rows(lib.load_model("efficientnet_lite0"), 5 if args.tiny else ARTICLE_STEPS, 5 if args.tiny else 300)]
+                *goal_rows(lib.load_model("efficientnet_lite0"), 5 if args.tiny else ARTICLE_STEPS, 5 if args.tiny else None)]
     if not args.tiny:
         sections += ["\n### 3. Each notebook under the test settings (fresh kernel, embedded model)\n", *notebook_rows(),
                      "\n### 4. Peak memory of lesson 02\n", *memory_rows()]
