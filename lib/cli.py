@@ -191,8 +191,8 @@ def run_classify(args) -> dict:
 def run_ideal(args) -> dict:
     import lib
 
-    target, out = lib.class_id_of(args.target), _check_out(args.out)
     _check_names(args)
+    target, out = lib.class_id_of(args.target), _check_out(args.out)
     model = lib.load_model(args.model)
     settings = lib.recipes.recipe_settings(args.recipe, target, args.tv, model.name)
     if args.steps is not None:
@@ -217,11 +217,11 @@ def run_ideal(args) -> dict:
 def run_attack(args) -> dict:
     import lib
 
-    target, out = lib.class_id_of(args.target), _check_out(args.out)
+    _check_names(args)
     if args.eps > 255:
         raise UsageError(f"--eps {args.eps:g} is in 0-255 pixel units and can't exceed 255 (try 4)")
-    _check_names(args)
-    lib.load_image(args.image, size=None)  # a bad file fails here, before the model loads
+    lib.load_image(args.image, size=None)  # a bad file fails here, before anything is written or loaded
+    target, out = lib.class_id_of(args.target), _check_out(args.out)
     model = lib.load_model(args.model)
     image = lib.load_image(args.image, size=lib.model_input_size(model))
     result = lib.optimise_image(model, lib.cross_entropy(target), image, num_steps=args.steps,
