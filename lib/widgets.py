@@ -47,28 +47,31 @@ class ClassPicker:
         self.combobox.observe(lambda change: self._update(), names="value")
         self._update()
 
-    def _update(self) -> None:
-        text = self.combobox.value
+    def _read(self) -> tuple[str | None, list[str]]:
+        """(the class's exact name, []) for a class in the box; (None, the closest names) otherwise."""
         try:
-            name = class_name(class_id_of(text))
+            return class_name(class_id_of(self.combobox.value)), []
         except ValueError:
-            closest = ", ".join(suggest_classes(text, 4)) or "search with lib.search_classes(word)"
-            self.status.value = (f"<span style='color:#c0392b'>&#10007; {_escape(text)!r} is not an ImageNet class. "
-                                 f"Closest: {_escape(closest)}</span>")
+            return None, suggest_classes(self.combobox.value, 4)
+
+    def _update(self) -> None:
+        name, closest = self._read()
+        if name is None:
+            hint = ", ".join(closest) or "search with lib.search_classes(word)"
+            self.status.value = (f"<span style='color:#c0392b'>&#10007; {_escape(self.combobox.value)!r} is not an "
+                                 f"ImageNet class. Closest: {_escape(hint)}</span>")
         else:
             self.status.value = f"<span style='color:#2e7d32'>&#10003; {_escape(name)} (class {class_id_of(name)})</span>"
 
     @property
     def value(self) -> str:
         """The exact name of the class typed in the box; ValueError (with the closest names) if it is none."""
-        text = self.combobox.value
-        try:
-            return class_name(class_id_of(text))
-        except ValueError:
-            closest = ", ".join(repr(name) for name in suggest_classes(text, 4))
-            raise ValueError(f"The class picker holds {text!r}, which is not an ImageNet class"
-                             + (f"; the closest are {closest}" if closest else "")
-                             + ". Choose one in the picker, then run this cell again.") from None
+        name, closest = self._read()
+        if name is None:
+            raise ValueError(f"The class picker holds {self.combobox.value!r}, which is not an ImageNet class"
+                             + (f"; the closest are {', '.join(map(repr, closest))}" if closest else "")
+                             + ". Choose one in the picker, then run this cell again.")
+        return name
 
     @value.setter
     def value(self, target: int | str) -> None:
