@@ -122,13 +122,12 @@ def _check_out(path: str) -> Path:
     return out
 
 
-def _save(image, out: Path, report: dict) -> int:
-    """Save the image to `out`, or to a fallback file if that fails; the exit status."""
+def _save(image, out: Path, report: dict) -> None:
+    """Save the image to `out`, or to a fallback file if that fails (the report then says where)."""
     import lib
 
     try:
         lib.save_image(image, out)
-        return 0
     except OSError as error:
         handle, fallback = tempfile.mkstemp(prefix="seecat-", suffix=".png")
         os.close(handle)
@@ -136,7 +135,6 @@ def _save(image, out: Path, report: dict) -> int:
         report["out"], report["saved_to_fallback"] = fallback, True
         print(f"seecat: could not save to {str(out)!r} ({error.strerror or error}); "
               f"the image is safe in {fallback}", file=sys.stderr)
-        return EXIT_SAVED_ELSEWHERE
 
 
 class ProgressBar:
@@ -205,7 +203,7 @@ def run_ideal(args) -> dict:
     report = {"model": model.name, "recipe": args.recipe, "target": {"id": target, "name": lib.class_name(target)},
               "probability": round(result.probability, 6), "steps": result.num_steps, "reached": result.reached,
               "interrupted": result.interrupted, "seconds": round(result.seconds, 2), "out": str(out)}
-    report["exit_status"] = _save(result.image, out, report)
+    _save(result.image, out, report)
     if args.judge is not None:
         opinion = lib.second_opinion(lib.load_model(args.judge), result.image, target)
         report["judge"] = {"model": opinion.judge, "probability": round(opinion.target_probability, 6),
@@ -232,7 +230,7 @@ def run_attack(args) -> dict:
               "success": bool(result.reached and top1 == target), "probability": round(result.probability, 6),
               "steps": result.num_steps, "linf_255": round(result.linf_255, 3), "l2_255": round(result.l2_255, 3),
               "top": _top(result.probabilities, 3), "interrupted": result.interrupted, "out": str(out)}
-    report["exit_status"] = _save(result.image, out, report)
+    _save(result.image, out, report)
     return report
 
 
@@ -267,18 +265,17 @@ def _stdout_to_stderr():
     sys.stdout.flush()
     try:
         saved = os.dup(1)
+        os.dup2(2, 1)
     except (OSError, ValueError):  # no real stdout file descriptor (tests capturing it): Python-level only
-        with contextlib.redirect_stdout(sys.stderr):
-            yield
-        return
-    os.dup2(2, 1)
+        saved = None
     try:
         with contextlib.redirect_stdout(sys.stderr):
             yield
     finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
+        if saved is not None:
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+            os.close(saved)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -291,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         message = " ".join(str(error).split())
         print(f"seecat: error: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    status = report.pop("exit_status", 0)
+    status = EXIT_SAVED_ELSEWHERE if report.get("saved_to_fallback") else 0
     if args.json:
         print(json.dumps(report))
     else:

@@ -7,8 +7,9 @@ A check cell hands the student's answer to one checker:
 A right answer prints "✓ ..." lines saying what is right. A missing or wrong
 answer prints what is wrong and what to look at, and never raises: Run All
 goes on past an exercise that is not done yet. Inside, each checker raises
-`NotYet`; `check_x.__wrapped__` is that strict form, for tests. `fools` is the definition of "an attack
-within this budget fools the model" that exercise 5 and its checker share.
+`NotYet`; `check_x.__wrapped__` is that strict form, for tests. `fools` is
+the definition of "an attack within this budget fools the model" that
+exercise 5 and its checker share.
 """
 
 from __future__ import annotations
