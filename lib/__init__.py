@@ -19,21 +19,23 @@ import importlib
 # name -> the module of lib that defines it
 _NAMES = {
     "checks": ("CheckFailed", "check"),
+    "attribution": ("deletion_curve", "explain", "integrated_gradients", "randomised_top", "rank_correlation"),
     "classes": ("class_id_of", "class_name", "class_names", "search_classes", "suggest_classes"),
-    "images": ("data_path", "load_image", "noise_image", "save_image", "to_uint8"),
+    "images": ("data_path", "load_image", "noise_image", "save_image", "side_by_side", "to_uint8"),
     "judge": ("Opinion", "second_opinion"),
     "names": ("available_offline", "default_model_name", "model_names"),
     "models": ("ensemble", "load_model", "model_input_size", "predict"),
     "objectives": ("Objective", "centred_logit", "cross_entropy", "logit", "total_variation"),
     "optimise": ("Progress", "Result", "gradient_of", "make_step", "optimise_image"),
-    "plotting": ("change_size_255", "show_change", "show_history", "show_images", "show_top_k"),
+    "plotting": ("change_size_255", "show_change", "show_deletion_curves", "show_explanation",
+                 "show_history", "show_images", "show_top_k"),
     "recipes": ("RECIPES", "ideal_image"),
     "widgets": ("LiveView", "class_picker"),
 }
 _MODULE_OF = {name: module for module, names in _NAMES.items() for name in names}
-_SUBMODULES = ("cli", "environment", "exercises", "parameterisations", "quiet", "transforms", *_NAMES)
+_SUBMODULES = ("cli", "environment", "exercises", "layers", "parameterisations", "quiet", "transforms", *_NAMES)
 
-__all__ = sorted([*_MODULE_OF, "environment", "parameterisations", "transforms"])
+__all__ = sorted([*_MODULE_OF, "environment", "layers", "parameterisations", "transforms"])
 
 
 def __getattr__(name: str):

@@ -125,3 +125,19 @@ def noise_image(size: int = 224, seed: int = 0, spread: float = 0.1) -> np.ndarr
     """Random noise around mid-grey: float32 [size, size, 3] in [0, 1]."""
     rng = np.random.default_rng(seed)
     return np.clip(0.5 + spread * rng.standard_normal((size, size, 3)), 0.0, 1.0).astype(np.float32)
+
+
+def side_by_side(left: np.ndarray, right: np.ndarray, size: int = 224) -> np.ndarray:
+    """Two photos in one square image: each shrunk to size/2 x size/2, side by side on mid-grey.
+
+    left, right: float32 [height, width, 3] in [0, 1] (cropped to their
+    centre square first). Returns float32 [size, size, 3]: a scene with two
+    objects, at the model's own size, for attribution ("which half did it look at?").
+    """
+    half = size // 2
+    canvas = np.full((size, size, 3), 0.5, np.float32)
+    top = (size - half) // 2
+    canvas[top:top + half, :half] = resize_and_crop(check_image(left, "left")[0], half)
+    canvas[top:top + half, half:2 * half] = resize_and_crop(check_image(right, "right")[0], half)
+    return canvas
+

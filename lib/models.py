@@ -47,9 +47,19 @@ class Resize(keras.layers.Layer):
 
 
 def wrap_vgg16(network: keras.Model) -> keras.Model:
-    """A model taking [0, 1] RGB [batch, 224, 224, 3] around a bare VGG16 that returns logits."""
+    """VGG16 taking [0, 1] RGB [batch, 224, 224, 3], with the weights of a bare Keras VGG16 that returns logits.
+
+    The model is flat (preprocessing layer, then VGG16's own layers, one
+    graph), so every inner layer, e.g. "block5_conv3", is reachable by name
+    for attribution and feature visualisation.
+    """
     image = keras.Input((224, 224, 3), name="image")
-    return keras.Model(image, network(CaffePreprocess(name="vgg16_preprocess")(image)), name="vgg16")
+    preprocessed = CaffePreprocess(name="vgg16_preprocess")(image)
+    flat = keras.applications.VGG16(weights=None, input_tensor=preprocessed, classifier_activation=None)
+    for layer in network.layers:
+        if layer.weights:
+            flat.get_layer(layer.name).set_weights(layer.get_weights())
+    return keras.Model(image, flat.output, name="vgg16")
 
 
 def build_vgg16(weights: str | None = "imagenet") -> keras.Model:

@@ -26,6 +26,7 @@ MODELS: dict[str, tuple[str | None, str]] = {
 }
 
 RECIPES = ("naive", "tv", "robust", "fourier")
+ATTRIBUTION_METHODS = ("gradient", "smoothgrad", "integrated_gradients", "gradcam", "occlusion")  # lib.explain's
 
 SHORT_NAMES = {"vgg16": "VGG16", "efficientnet_lite0": "Lite0", "efficientnet_lite1": "Lite1",
                "efficientnet_lite2": "Lite2", "squeezenet1_1": "SqueezeNet"}

@@ -248,3 +248,80 @@ def show_history(result_or_results: Result | Sequence[Result], labels: Sequence[
         figure.suptitle(f"{class_name(result.target)}: p = {result.probability:.3f} "
                         f"after {result.num_steps} steps ({state})", fontsize=11)
     return figure
+
+
+EXPLANATION_COLOURS = "inferno"  # dark = unimportant, bright = important; readable in grey and by the colour-blind
+MAP_PERCENTILE = 99.0  # each map is scaled so that this percentile is 1: one bright pixel can't darken the rest
+
+
+def scale_map(importance: np.ndarray) -> np.ndarray:
+    """A map >= 0 scaled to [0, 1]: its 99th percentile (or its peak, if that is 0) becomes 1."""
+    importance = np.asarray(importance, dtype=np.float64)
+    if importance.ndim != 2 or not np.all(np.isfinite(importance)) or importance.min() < 0:
+        raise ValueError(f"a map must be [height, width] of finite values >= 0 (from lib.explain), "
+                         f"got shape {importance.shape}.")
+    top = np.percentile(importance, MAP_PERCENTILE) or importance.max() or 1.0
+    return np.clip(importance / top, 0.0, 1.0)
+
+
+def show_explanation(image: np.ndarray, maps: np.ndarray | Sequence[np.ndarray], titles: Sequence[str] | None = None,
+                     opacity: float = 0.6) -> Figure:
+    """The photo, then each map laid over it: one panel per method, one colour scale, one colour bar.
+
+    image: float32 [height, width, 3] in [0, 1].
+    maps: one map [height, width] >= 0 (from `lib.explain`) or a list of them,
+        each scaled to [0, 1] by its 99th percentile, since the methods
+        measure importance in different units.
+    opacity: how strongly the map covers the (greyed) photo, 0 to 1.
+    """
+    image = _one_image(image)
+    maps = [maps] if np.ndim(maps) == 2 else list(maps)
+    if not maps:
+        raise ValueError("maps is empty: pass at least one map from lib.explain.")
+    if titles is not None and len(titles) != len(maps):
+        raise ValueError(f"titles must have one title per map: {len(maps)} maps, but {len(titles)} titles.")
+    scaled = [scale_map(importance) for importance in maps]
+    for index, importance in enumerate(scaled):
+        if importance.shape != image.shape[:2]:
+            raise ValueError(f"maps[{index}] is {importance.shape}, but the image is {image.shape[:2]}: "
+                             f"explain the same image you show.")
+    columns = len(maps) + 1
+    side = min(PANEL_SIZE, (NOTEBOOK_WIDTH - 0.6) / columns)
+    figure, axes = _new_figure(1, columns, side * columns + 0.6, side + 0.5, squeeze=False)
+    axes = axes[0]
+    _show_image(axes[0], image, "photo")
+    grey = image.mean(axis=-1, keepdims=True).repeat(3, axis=-1) * 0.7  # dimmed, so the colours stand out
+    for index, importance in enumerate(scaled):
+        _show_image(axes[index + 1], grey, None if titles is None else titles[index])
+        shown = axes[index + 1].imshow(importance, cmap=EXPLANATION_COLOURS, vmin=0.0, vmax=1.0, alpha=opacity)
+    bar = figure.colorbar(shown, ax=list(axes), shrink=0.8, pad=0.01)
+    bar.set_label("importance (1 = the map's\n99th percentile)", fontsize=8)
+    return figure
+
+
+def show_deletion_curves(curves: dict, title: str | None = None) -> Figure:
+    """p(target) against the share of pixels removed, one line per map (from `lib.explain.deletion_curve`).
+
+    curves: {label: DeletionCurve}; a label containing "random" is drawn
+    dashed grey, as the baseline. The legend gives each curve's area (lower:
+    the map found the pixels that matter sooner).
+    """
+    if not isinstance(curves, dict) or not curves:
+        raise ValueError("curves must be a dict {label: DeletionCurve} with at least one curve.")
+    figure, grid = _new_figure(1, 1, NOTEBOOK_WIDTH * 0.62, 3.4, squeeze=False)
+    axes = grid[0, 0]
+    colours = iter(RUN_COLOURS)
+    for label, curve in curves.items():
+        baseline = "random" in label
+        axes.plot(curve.fractions, curve.probabilities, label=f"{label} (area {curve.area:.3f})",
+                  color="grey" if baseline else next(colours), linestyle="--" if baseline else "-",
+                  marker=None if baseline else ".")
+    target = {curve.target for curve in curves.values()}
+    axes.set(xlabel="share of pixels removed (most important first)", xlim=(0, 1), ylim=(0, None),
+             ylabel=f"p({class_name(target.pop())})" if len(target) == 1 else "p(target)")
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize=8, loc="upper right")
+    if title:
+        axes.set_title(title, fontsize=10)
+    return figure

@@ -105,6 +105,21 @@ def noise(std: float = 0.05) -> Transform:
     return apply
 
 
+def gaussian_blur(images: tf.Tensor, sigma: float) -> tf.Tensor:
+    """Blur images [batch, height, width, 3] with a Gaussian of `sigma` pixels (edges mirrored); differentiable."""
+    images = tf.convert_to_tensor(images, tf.float32)
+    radius = max(1, int(math.ceil(3 * sigma)))
+    if images.shape[1] is not None and images.shape[2] is not None:  # mirroring needs radius < the image's side
+        radius = max(1, min(radius, images.shape[1] - 1, images.shape[2] - 1))
+    offsets = tf.range(-radius, radius + 1, dtype=tf.float32)
+    weights = tf.exp(-0.5 * tf.square(offsets / sigma))
+    down = tf.tile(tf.reshape(weights / tf.reduce_sum(weights), [-1, 1, 1, 1]), [1, 1, 3, 1])  # [k, 1, 3, 1]
+    across = tf.reshape(down, [1, -1, 3, 1])  # one kernel per channel, along rows then along columns
+    padded = tf.pad(images, [[0, 0], [radius, radius], [radius, radius], [0, 0]], mode="SYMMETRIC")
+    blurred = tf.nn.depthwise_conv2d(padded, down, [1, 1, 1, 1], "VALID")
+    return tf.nn.depthwise_conv2d(blurred, across, [1, 1, 1, 1], "VALID")
+
+
 def resize_to(images: tf.Tensor, size: int) -> tf.Tensor:
     """Bring transformed images back to the model's input size [batch, size, size, 3]."""
     return tf.image.resize(images, [size, size], method="bilinear")

@@ -114,3 +114,9 @@ def test_an_ensemble_needs_different_members(tiny_model):
 def test_short_names_for_captions():
     assert [models.short_name(name) for name in lib.model_names()] == ["Lite0", "Lite1", "Lite2", "SqueezeNet", "VGG16"]
     assert models.short_name("tiny") == "tiny"
+
+
+def test_vgg16_is_one_flat_graph_with_named_inner_layers(random_vgg16):
+    wrapped = models.wrap_vgg16(random_vgg16)
+    assert wrapped.get_layer("block5_conv3").output.shape == (None, 14, 14, 512)
+    assert not any(isinstance(layer, keras.Model) for layer in wrapped.layers)  # no nested model

@@ -1,0 +1,389 @@
+"""Attribution: which pixels of a photo made the network say its class, and is the answer faithful?
+
+`explain(model, image, target, method)` returns a map [height, width] >= 0
+at the image's own size: large where the pixels mattered for `target`.
+
+    gradient              |d logit / d pixel| (Simonyan et al. 2013): fast, noisy
+    smoothgrad            the gradient averaged over noisy copies (Smilkov et al. 2017)
+    integrated_gradients  (image - baseline) x the gradient averaged on the straight
+                          path from a baseline (black, or the image blurred) to the image
+                          (Sundararajan et al. 2017); the attributions add up to
+                          logit(image) - logit(baseline)
+    gradcam               the last feature map, weighted by the gradient's mean on each
+                          channel (Selvaraju et al. 2017): coarse, about objects
+    occlusion             how much p(target) drops when a grey patch hides each place
+                          (Zeiler & Fergus 2014): slow, needs no gradient at all
+
+A map can look convincing and still not explain the model. Two tests:
+`deletion_curve` removes the most important pixels first and watches
+p(target) fall (faster than removing them at random, if the map is
+faithful), and `randomised_top` scrambles the classifier's top layers
+(Adebayo et al. 2018): a map that barely changes was not explaining them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import weakref
+from dataclasses import dataclass
+
+import numpy as np
+from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log lines)
+import keras
+import tensorflow as tf
+
+from .classes import class_id_of, class_name
+from .images import check_image
+from .layers import feature_model, find_layer, last_feature_layer
+from .models import model_input_size
+from .names import ATTRIBUTION_METHODS
+from .transforms import gaussian_blur, resize_to
+
+# method -> its settings and their defaults; batch_size=1 runs the same maths one image at a time
+METHODS: dict[str, dict[str, object]] = {
+    "gradient": {},
+    "smoothgrad": {"samples": 32, "noise": 0.15, "batch_size": 8, "seed": 0},
+    "integrated_gradients": {"steps": 64, "baseline": "black", "batch_size": 8},
+    "gradcam": {"layer": None},
+    "occlusion": {"patch": 32, "stride": 16, "fill": 0.5, "batch_size": 16},
+}
+assert tuple(METHODS) == ATTRIBUTION_METHODS  # the command line checks names against lib.names, without TensorFlow
+BASELINES = ("black", "blur")
+BLUR_SIGMA = 0.05  # the blurred baseline (and what the deletion curve puts in): sigma = 5% of the image's side
+
+_COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> {what: compiled function}
+
+
+def _compiled(model: keras.Model, what: str, build):
+    functions = _COMPILED.setdefault(model, {})
+    if what not in functions:
+        functions[what] = build()
+    return functions[what]
+
+
+def _gradient_function(model: keras.Model):
+    """Compiled: images [n, h, w, 3], class id -> (d logit[class] / d images, logits)."""
+    size = model_input_size(model)
+
+    @tf.function(reduce_retracing=True)
+    def gradients(images, class_id):
+        with tf.GradientTape() as tape:
+            tape.watch(images)
+            logits = model(resize_to(images, size), training=False)
+            score = tf.reduce_sum(logits[:, class_id])
+        return tape.gradient(score, images), logits
+
+    return gradients
+
+
+def _probability_function(model: keras.Model):
+    """Compiled: images [n, h, w, 3] -> probabilities [n, 1000]."""
+    size = model_input_size(model)
+
+    @tf.function(reduce_retracing=True)
+    def probabilities(images):
+        return tf.nn.softmax(model(resize_to(images, size), training=False))
+
+    return probabilities
+
+
+def _probabilities(model: keras.Model, images: np.ndarray, batch_size: int = 8) -> np.ndarray:
+    """The model's probabilities [n, 1000] for images [n, h, w, 3] (any size), in batches."""
+    function = _compiled(model, "probabilities", lambda: _probability_function(model))
+    return np.concatenate([function(tf.constant(images[start:stop])).numpy()
+                           for start, stop in _batches(len(images), batch_size)])
+
+
+def _gradcam_function(model: keras.Model, layer: str):
+    """Compiled: one image [1, h, w, 3], class id -> the Grad-CAM map [h, w] (before scaling)."""
+    features, size = feature_model(model, (layer,)), model_input_size(model)
+
+    @tf.function(reduce_retracing=True)
+    def gradcam(image, class_id):
+        with tf.GradientTape() as tape:
+            activations, logits = features(resize_to(image, size), training=False)
+            score = logits[0, class_id]
+        weights = tf.reduce_mean(tape.gradient(score, activations), axis=[1, 2], keepdims=True)  # one per channel
+        cam = tf.nn.relu(tf.reduce_sum(weights * activations, axis=-1, keepdims=True))  # [1, h', w', 1]
+        return tf.image.resize(cam, tf.shape(image)[1:3], method="bilinear")[0, :, :, 0]
+
+    return gradcam
+
+
+def _batches(count: int, batch_size: int):
+    for start in range(0, count, batch_size):
+        yield start, min(count, start + batch_size)
+
+
+def _mean_gradient(model: keras.Model, images: np.ndarray, class_id: int, batch_size: int) -> np.ndarray:
+    """The gradient of the class's logit, averaged over images [n, h, w, 3], sent through in batches."""
+    gradients = _compiled(model, "gradients", lambda: _gradient_function(model))
+    total = np.zeros(images.shape[1:], np.float32)
+    for start, stop in _batches(len(images), batch_size):
+        batch_gradients, _ = gradients(tf.constant(images[start:stop]), tf.constant(class_id))
+        total += batch_gradients.numpy().sum(axis=0)
+    return total / len(images)
+
+
+def _gradient(model, image, class_id) -> np.ndarray:
+    return np.abs(_mean_gradient(model, image, class_id, 1)).max(axis=-1)
+
+
+def _smoothgrad(model, image, class_id, samples, noise, batch_size, seed) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    noisy = (image + rng.normal(0.0, noise, (samples, *image.shape[1:]))).astype(np.float32)
+    return np.abs(_mean_gradient(model, noisy, class_id, batch_size)).max(axis=-1)
+
+
+def make_baseline(image: np.ndarray, baseline: str = "black") -> np.ndarray:
+    """Integrated gradients' starting point for `image` [h, w, 3]: "black" (all 0) or "blur" (the image blurred)."""
+    if baseline not in BASELINES:
+        raise ValueError(f"baseline must be one of {BASELINES}, got {baseline!r}.")
+    image = check_image(image)
+    if baseline == "black":
+        return np.zeros_like(image[0])
+    sigma = BLUR_SIGMA * max(image.shape[1:3])
+    return gaussian_blur(image, sigma).numpy()[0]
+
+
+def integrated_gradients(model: keras.Model, image: np.ndarray, target: int | str, baseline: str = "black",
+                         steps: int = 64, batch_size: int = 8) -> tuple[np.ndarray, float]:
+    """Signed attributions [h, w, 3] of integrated gradients, and logit(image) - logit(baseline).
+
+    The attributions add up to about that difference (the "completeness" of
+    the method), the closer the more `steps`; `explain` shows |their sum over
+    the three colours|.
+    """
+    image, class_id = check_image(image), class_id_of(target)
+    start = make_baseline(image, baseline)[None]
+    alphas = ((np.arange(steps, dtype=np.float32) + 0.5) / steps)[:, None, None, None]  # midpoints of the path
+    path = (start + alphas * (image - start)).astype(np.float32)
+    attributions = (image[0] - start[0]) * _mean_gradient(model, path, class_id, batch_size)
+    gradients = _compiled(model, "gradients", lambda: _gradient_function(model))
+    _, logits = gradients(tf.constant(np.concatenate([image, start])), tf.constant(class_id))
+    return attributions, float(logits[0, class_id] - logits[1, class_id])
+
+
+def _integrated_gradients(model, image, class_id, steps, baseline, batch_size) -> np.ndarray:
+    attributions, _ = integrated_gradients(model, image, class_id, baseline, steps, batch_size)
+    return np.abs(attributions.sum(axis=-1))
+
+
+def _gradcam(model, image, class_id, layer) -> np.ndarray:
+    layer = last_feature_layer(model).name if layer is None else find_layer(model, layer).name
+    function = _compiled(model, f"gradcam {layer}", lambda: _gradcam_function(model, layer))
+    return function(tf.constant(image), tf.constant(class_id)).numpy()
+
+
+def hide_square(image: np.ndarray, top: int, left: int, size: int, fill: float = 0.5) -> np.ndarray:
+    """A copy of `image` [height, width, 3] with a grey square (fill 0.5) of `size` pixels at (top, left)."""
+    image = check_image(image)[0]
+    height, width = image.shape[:2]
+    for name, value, high in (("size", size, min(height, width)), ("top", top, height - 1), ("left", left, width - 1)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not (0 if name != "size" else 1) <= value <= high:
+            raise ValueError(f"{name} must be a whole number of pixels from {0 if name != 'size' else 1} to {high}, "
+                             f"got {value!r}.")
+    hidden = image.copy()
+    hidden[top:top + size, left:left + size] = fill
+    return hidden
+
+
+def occlusion_positions(height: int, width: int, patch: int, stride: int) -> list[tuple[int, int]]:
+    """Top-left corners of the patches: every `stride` pixels, and flush with the far edges."""
+    def starts(side: int) -> list[int]:
+        last = max(0, side - patch)
+        return sorted(set(range(0, last + 1, stride)) | {last})
+
+    return [(top, left) for top in starts(height) for left in starts(width)]
+
+
+def _occlusion(model, image, class_id, patch, stride, fill, batch_size) -> np.ndarray:
+    height, width = image.shape[1:3]
+    positions = occlusion_positions(height, width, patch, stride)
+    before = float(_probabilities(model, image)[0, class_id])
+    drop_sum, count = np.zeros((height, width), np.float32), np.zeros((height, width), np.float32)
+    for start, stop in _batches(len(positions), batch_size):
+        masks = np.zeros((stop - start, height, width, 1), np.float32)
+        for index, (top, left) in enumerate(positions[start:stop]):
+            masks[index, top:top + patch, left:left + patch] = 1.0
+        hidden = image * (1.0 - masks) + fill * masks
+        drops = before - _probabilities(model, hidden, batch_size)[:, class_id]
+        drop_sum += np.tensordot(drops, masks[..., 0], axes=1)
+        count += masks[..., 0].sum(axis=0)
+    return np.maximum(drop_sum / np.maximum(count, 1.0), 0.0)
+
+
+_FUNCTIONS = {"gradient": _gradient, "smoothgrad": _smoothgrad, "integrated_gradients": _integrated_gradients,
+              "gradcam": _gradcam, "occlusion": _occlusion}
+
+
+def _check_settings(method: str, settings: dict, height: int, width: int) -> dict:
+    """The method's settings, defaults filled in; a setting it doesn't have or a bad value is refused."""
+    if not isinstance(method, str) or method not in METHODS:
+        close = difflib.get_close_matches(str(method), METHODS, n=1, cutoff=0.5)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}.{hint}")
+    unknown = sorted(set(settings) - set(METHODS[method]))
+    if unknown:
+        allowed = ", ".join(METHODS[method]) or "none"
+        raise ValueError(f"{method} has no setting {', '.join(unknown)}; its settings are: {allowed}.")
+    options = {**METHODS[method], **settings}
+    whole = {"samples": (1, 4096), "batch_size": (1, 4096), "steps": (1, 4096), "seed": (0, 2**32 - 1),
+             "patch": (1, min(height, width)), "stride": (1, min(height, width))}
+    for name, (low, high) in whole.items():
+        value = options.get(name, low)
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
+            raise ValueError(f"{method}'s {name} must be a whole number from {low} to {high}, got {value!r}.")
+    for name in ("noise", "fill"):
+        value = options.get(name, 0.5)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            raise ValueError(f"{method}'s {name} is in pixel units, a number from 0 to 1, got {value!r}.")
+    if options.get("baseline", "black") not in BASELINES:
+        raise ValueError(f"integrated_gradients' baseline must be one of {BASELINES}, got {options['baseline']!r}.")
+    layer = options.get("layer")
+    if layer is not None and not isinstance(layer, str):
+        raise ValueError(f"gradcam's layer is a layer's name such as 'block5_conv3', got {layer!r}.")
+    return options
+
+
+def _check_model(model) -> None:
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"model must be a Keras model from lib.load_model(...), got {type(model).__name__}.")
+
+
+def top_class(model: keras.Model, image: np.ndarray) -> int:
+    """The class the model gives the highest probability to `image` (any size; resized for the model)."""
+    return int(np.argmax(_probabilities(model, check_image(image))[0]))
+
+
+def explain(model: keras.Model, image: np.ndarray, target: int | str | None = None, method: str = "gradcam",
+            **settings) -> np.ndarray:
+    """Where `model` looks in `image` when it says `target`: a map float32 [height, width] >= 0.
+
+    image: float32 [height, width, 3] in [0, 1], any size (the model sees it
+        resized; the map is at the image's own size).
+    target: a class name or id; None explains the model's top class.
+    method: one of METHODS (see the module's docstring). Settings, each
+        optional: smoothgrad: samples=32, noise=0.15 (std in pixel units);
+        integrated_gradients: steps=64, baseline="black" or "blur";
+        gradcam: layer (default: the last feature map, lib.layers);
+        occlusion: patch=32, stride=16 (pixels), fill=0.5 (grey);
+        batch_size: how many images go through the model at once (1 is the
+        unbatched reference; same map, slower).
+    Larger means more important for `target`; the units differ between
+    methods, so compare maps by their ranking (or each scaled to its peak).
+    """
+    _check_model(model)
+    batch = check_image(image)
+    if batch.shape[0] != 1:
+        raise ValueError(f"explain takes one image [height, width, 3], got a batch of {batch.shape[0]}; "
+                         f"explain each image in turn.")
+    options = _check_settings(method, settings, *batch.shape[1:3])
+    class_id = top_class(model, batch) if target is None else class_id_of(target)
+    return _FUNCTIONS[method](model, batch, class_id, **options).astype(np.float32)
+
+
+def quarter_shares(importance: np.ndarray) -> dict[str, float]:
+    """The share of a map's total in each quarter of the image: {"top left": ..., ...}, adding up to 1."""
+    importance = np.asarray(importance, np.float64)
+    middle_row, middle_column = importance.shape[0] // 2, importance.shape[1] // 2
+    total = importance.sum() or 1.0
+    quarters = {"top left": importance[:middle_row, :middle_column], "top right": importance[:middle_row, middle_column:],
+                "bottom left": importance[middle_row:, :middle_column],
+                "bottom right": importance[middle_row:, middle_column:]}
+    return {name: float(part.sum() / total) for name, part in quarters.items()}
+
+
+def rank_correlation(first: np.ndarray, second: np.ndarray) -> float:
+    """Spearman's rank correlation of two maps of the same shape (ties share their mean rank)."""
+    first, second = np.asarray(first, np.float64).ravel(), np.asarray(second, np.float64).ravel()
+    if first.shape != second.shape:
+        raise ValueError(f"the maps must have the same shape, got {np.shape(first)} and {np.shape(second)}.")
+
+    def ranks(values: np.ndarray) -> np.ndarray:
+        _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+        ends = np.cumsum(counts)
+        return (ends - (counts - 1) / 2.0)[inverse]
+
+    first, second = ranks(first), ranks(second)
+    first, second = first - first.mean(), second - second.mean()
+    denominator = np.sqrt((first**2).sum() * (second**2).sum())
+    return float((first * second).sum() / denominator) if denominator else 0.0
+
+
+@dataclass
+class DeletionCurve:
+    """p(target) as more and more of the image is removed (replaced by its blurred self), most important first."""
+
+    fractions: np.ndarray  # share of pixels removed, 0 to 1
+    probabilities: np.ndarray  # p(target) after removing that share
+    target: int
+
+    @property
+    def area(self) -> float:
+        """Area under the curve: the mean p(target) over the removal; the lower, the more faithful the map."""
+        return float(np.sum((self.probabilities[1:] + self.probabilities[:-1]) / 2 * np.diff(self.fractions)))
+
+    @property
+    def relative_area(self) -> float:
+        """The area as a share of p(target) before any removal: comparable between images and classes."""
+        return self.area / float(self.probabilities[0]) if self.probabilities[0] > 0 else float("nan")
+
+    def __repr__(self) -> str:
+        return f"DeletionCurve(p({class_name(self.target)!r}) {self.probabilities[0]:.2f} -> " \
+               f"{self.probabilities[-1]:.2f}, area {self.area:.3f})"
+
+
+def deletion_curve(model: keras.Model, image: np.ndarray, target: int | str, importance: np.ndarray | None = None,
+                   steps: int = 20, seed: int = 0, batch_size: int = 8) -> DeletionCurve:
+    """Remove pixels in order of `importance` (most important first), in `steps` equal parts, scoring each time.
+
+    importance: a map [height, width] from `explain`; None removes the
+        pixels in a random order (seeded), the baseline a map must beat.
+    Removed pixels take the values of the blurred image (as the "blur"
+    baseline), which hides detail without painting new edges.
+    """
+    _check_model(model)
+    batch, class_id = check_image(image), class_id_of(target)
+    height, width = batch.shape[1:3]
+    rng = np.random.default_rng(seed)
+    if importance is None:
+        importance = rng.random((height, width))
+    importance = np.asarray(importance, np.float64)
+    if importance.shape != (height, width):
+        raise ValueError(f"the map must be [height, width] = {(height, width)} like the image, got {importance.shape}.")
+    order = np.lexsort((rng.random(importance.size), -importance.ravel()))  # ties in random order
+    blurred = make_baseline(batch[0], "blur")
+    counts = np.round(np.linspace(0, importance.size, steps + 1)).astype(int)
+    images = np.empty((steps + 1, height, width, 3), np.float32)
+    for index, count in enumerate(counts):
+        removed = np.zeros(importance.size, bool)
+        removed[order[:count]] = True
+        images[index] = np.where(removed.reshape(height, width, 1), blurred, batch[0])
+    scores = _probabilities(model, images, batch_size)[:, class_id]
+    return DeletionCurve(counts / importance.size, scores, class_id)
+
+
+@contextlib.contextmanager
+def randomised_top(model: keras.Model, count: int = 2, seed: int = 0):
+    """Inside `with`, the model's top `count` layers with weights get random ones; restored afterwards.
+
+    Adebayo et al.'s sanity check (2018): if a map hardly changes when what
+    the model learnt is scrambled, it was not explaining what it learnt.
+    Kernels are redrawn from a normal distribution of the same mean and
+    spread as the trained ones; batch normalisation is left as it is.
+    Yields the names of the layers randomised.
+    """
+    _check_model(model)
+    chosen = [layer for layer in model.layers if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense))]
+    chosen = chosen[::-1][:count]
+    saved = [layer.get_weights() for layer in chosen]
+    rng = np.random.default_rng(seed)
+    try:
+        for layer, weights in zip(chosen, saved):
+            layer.set_weights([rng.normal(w.mean(), w.std() or 1.0, w.shape).astype(w.dtype) for w in weights])
+        yield [layer.name for layer in chosen]
+    finally:
+        for layer, weights in zip(chosen, saved):
+            layer.set_weights(weights)
