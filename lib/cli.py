@@ -1,9 +1,10 @@
-"""The `seecat` command line: classify, ideal, attack and models.
+"""The `seecat` command line: classify, ideal, attack, explain and models.
 
     seecat classify data/cat.png --top 5
     seecat ideal "Siamese cat" --recipe tv --out outputs/ideal_cat.png
     seecat ideal "Siamese cat" --recipe fourier --judge efficientnet_lite2 --out outputs/cat.png
     seecat attack data/dog.png --target "Siamese cat" --eps 4 --out outputs/dog_as_cat.png
+    seecat explain data/cat.png --method gradcam --out outputs/cat_gradcam.png
     seecat models
 
 Every command takes --model NAME and --json (one JSON object on stdout,
@@ -19,17 +20,22 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import json
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
-from .names import RECIPES
+from .names import ATTRIBUTION_METHODS, RECIPES
 
 EXIT_BAD_INPUT, EXIT_SAVED_ELSEWHERE = 2, 1
 BAR_WIDTH = 30
 ATTACK_LEARNING_RATE = 1 / 255
+DEFAULT_METHOD = "gradcam"
+FIGURE_FORMATS = (".png", ".jpg", ".jpeg", ".webp")  # what matplotlib's savefig writes of lib.images.SAVE_FORMATS
+FIGURE_DPI = 150
 
 
 class UsageError(Exception):
@@ -57,6 +63,15 @@ def _non_negative_float(text: str) -> float:
     if not 0 <= value < float("inf"):
         raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
     return value
+
+
+def _method(text: str) -> str:
+    if text not in ATTRIBUTION_METHODS:
+        close = difflib.get_close_matches(text, ATTRIBUTION_METHODS, n=1, cutoff=0.5)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        choices = ", ".join(ATTRIBUTION_METHODS)
+        raise argparse.ArgumentTypeError(f"unknown method {text!r}{hint}; choose one of: {choices}")
+    return text
 
 
 def build_parser() -> Parser:
@@ -91,17 +106,28 @@ def build_parser() -> Parser:
     attack.add_argument("--steps", type=_positive_int, default=200, help="at most this many steps (default 200)")
     attack.add_argument("--out", required=True, help="where to save the changed image (.png)")
 
+    explain = commands.add_parser("explain", parents=[shared], help="which pixels made the model say CLASS")
+    explain.add_argument("image", help="the photo to explain")
+    explain.add_argument("--target", help="the class to explain (default: the model's top class)")
+    explain.add_argument("--method", type=_method, default=DEFAULT_METHOD,
+                         help="gradcam (default), gradient, smoothgrad, integrated_gradients or occlusion (slow)")
+    explain.add_argument("--out", help="where to save the photo and the map laid over it (.png); "
+                                       "without it, only the numbers")
+
     commands.add_parser("models", parents=[shared], help="the models and whether each works offline now")
     return parser
 
 
-def _check_out(path: str) -> Path:
-    """The --out path, once its folder exists and a file can be written there; UsageError otherwise."""
+def _check_out(path: str, formats=None) -> Path:
+    """The --out path, once its folder exists and a file can be written there; UsageError otherwise.
+
+    formats: the file name endings allowed (default: those lib.save_image writes).
+    """
     from .images import DATA_DIR, SAVE_FORMATS
 
-    out = Path(path)
-    if out.suffix.lower() not in SAVE_FORMATS:
-        raise UsageError(f"--out {path!r}: end the file name with .png (or {', '.join(SAVE_FORMATS)})")
+    out, formats = Path(path), SAVE_FORMATS if formats is None else formats
+    if out.suffix.lower() not in formats:
+        raise UsageError(f"--out {path!r}: end the file name with .png (or {', '.join(formats)})")
     if out.resolve().parent == DATA_DIR:
         raise UsageError(f"--out {path!r}: data/ holds the shipped originals; write elsewhere, e.g. outputs/")
     if out.is_dir():
@@ -122,16 +148,24 @@ def _check_out(path: str) -> Path:
     return out
 
 
-def _save(image, out: Path, report: dict) -> None:
-    """Save the image to `out`, or to a fallback file if that fails (the report then says where)."""
+def _write(picture, path) -> None:
+    """Write an image array (lib.save_image) or a matplotlib figure (savefig); the suffix picks the format."""
     import lib
 
+    if hasattr(picture, "savefig"):
+        picture.savefig(path, dpi=FIGURE_DPI)
+    else:
+        lib.save_image(picture, path)
+
+
+def _save(picture, out: Path, report: dict) -> None:
+    """Save the image or figure to `out`, or to a fallback file if that fails (the report then says where)."""
     try:
-        lib.save_image(image, out)
+        _write(picture, out)
     except OSError as error:
         handle, fallback = tempfile.mkstemp(prefix="seecat-", suffix=".png")
         os.close(handle)
-        lib.save_image(image, fallback)
+        _write(picture, fallback)
         report["out"], report["saved_to_fallback"] = fallback, True
         print(f"seecat: could not save to {str(out)!r} ({error.strerror or error}); "
               f"the image is safe in {fallback}", file=sys.stderr)
@@ -234,6 +268,34 @@ def run_attack(args) -> dict:
     return report
 
 
+def run_explain(args) -> dict:
+    import lib
+
+    _check_names(args)
+    lib.load_image(args.image, size=None)  # a bad file fails here, before anything is written or loaded
+    target = None if args.target is None else lib.class_id_of(args.target)
+    out = None if args.out is None else _check_out(args.out, FIGURE_FORMATS)
+    os.environ.setdefault("MPLBACKEND", "Agg")  # a command line opens no windows
+    from . import attribution  # TensorFlow loads here, once the input has been checked
+
+    model = lib.load_model(args.model)
+    image = lib.load_image(args.image, size=lib.model_input_size(model))
+    probabilities = lib.predict(model, image)
+    target = int(probabilities.argmax()) if target is None else target  # the top class, as `classify` shows it
+    start = time.perf_counter()
+    importance = attribution.explain(model, image, target, args.method)
+    seconds = time.perf_counter() - start
+    shares = attribution.quarter_shares(importance)
+    report = {"model": model.name, "image": args.image, "method": args.method,
+              "target": {"id": target, "name": lib.class_name(target)},
+              "probability": round(float(probabilities[target]), 6),
+              "quarter_shares": {quarter: round(share, 6) for quarter, share in shares.items()},
+              "seconds": round(seconds, 2), "out": None if out is None else str(out)}
+    if out is not None:
+        _save(lib.show_explanation(image, importance, [f"{args.method}: {lib.class_name(target)}"]), out, report)
+    return report
+
+
 def run_models(args) -> dict:
     from .names import MODELS, available_offline, default_model_name
 
@@ -246,6 +308,15 @@ def _print_human(command: str, report: dict) -> None:
     if command == "classify":
         for row in report["top"]:
             print(f"{row['probability']:8.4f}  {row['id']:4d}  {row['name']}")
+    elif command == "explain":
+        target = report["target"]
+        print(f"{report['model']}: p({target['name']!r}, id {target['id']}) = {report['probability']:.4f}; "
+              f"{report['method']}'s map, share by quarter:")
+        for quarter, share in report["quarter_shares"].items():
+            print(f"{share:8.1%}  {quarter}")
+        if not any(report["quarter_shares"].values()):
+            print(f"(the map is all zero: nothing in the image speaks for this class, as {report['method']} sees it)")
+        print(f"overlay: {report['out']}" if report["out"] else "overlay: not saved (add --out overlay.png)")
     elif command == "models":
         for row in report["models"]:
             state = "offline now" if row["available_offline"] else "needs a download"
@@ -256,7 +327,8 @@ def _print_human(command: str, report: dict) -> None:
             print(f"{key}: {value}")
 
 
-COMMANDS = {"classify": run_classify, "ideal": run_ideal, "attack": run_attack, "models": run_models}
+COMMANDS = {"classify": run_classify, "ideal": run_ideal, "attack": run_attack, "explain": run_explain,
+            "models": run_models}
 
 
 @contextlib.contextmanager
