@@ -1,4 +1,4 @@
-"""Checkers for the exercises of lesson 05: a friendly verdict, never a bare traceback.
+"""Checkers for the exercises of lessons 05 and 07: a friendly verdict, never a bare traceback.
 
 A check cell hands the student's answer to one checker:
 
@@ -23,8 +23,10 @@ import numpy as np
 from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log lines)
 import tensorflow as tf
 
+from .attribution import DeletionCurve, hide_square
 from .classes import class_id_of, class_name, class_names
-from .images import resize_and_crop
+from .images import data_path, load_image, resize_and_crop, side_by_side
+from .names import ATTRIBUTION_METHODS
 from .models import predict
 from .objectives import cross_entropy, total_variation
 from .optimise import Result, model_input_size, optimise_image
@@ -469,3 +471,75 @@ def check_tv_weight(model: tf.keras.Model, target: int | str, results: Mapping[f
         claims.append("every weight you tried kept p >= 0.9: a larger weight might be smoother still "
                       "(try one that fails, to be sure)")
     _verdict(*claims)
+
+
+# --- lesson 07 ----------------------------------------------------------------------------------
+
+HIDING_MAX_SIZE = 80  # pixels: less than the 112-pixel photo of the cat in the 224-pixel scene
+HIDING_SMALLEST_FOUND = (64, 60, 24)  # size, top, left: the smallest square we found for Lite0 (4-pixel search grid)
+
+
+def cat_and_dog(size: int) -> np.ndarray:
+    """Lesson 07's scene: the cat photo (left) and the dog photo (right), side by side on grey, size x size."""
+    cat, dog = (load_image(data_path(name), size=size) for name in ("cat.png", "dog.png"))
+    return side_by_side(cat, dog, size)
+
+
+@_friendly
+def check_most_faithful(curves: Mapping[str, DeletionCurve], answer: str) -> None:
+    """Lesson 07, exercise 1: a deletion curve per method (and "random"), and the method whose curve falls fastest."""
+    curves = _mapping(curves, "coffee_curves", [*ATTRIBUTION_METHODS, "random"], "method: lib.deletion_curve(...)")
+    for name, curve in curves.items():
+        if not isinstance(curve, DeletionCurve):
+            raise NotYet(f"✗ coffee_curves[{name!r}] should be what lib.deletion_curve(...) returns, but it is a "
+                         f"{type(curve).__name__}.")
+    if len({curve.target for curve in curves.values()}) > 1 or np.ptp([c.probabilities[0] for c in curves.values()]) > 1e-4:
+        raise NotYet("✗ The curves don't start from the same photo and class: compute every curve for the same "
+                     "image and target, with that method's map (and importance=None for 'random').")
+    answer = _require(answer, "answer")
+    if answer not in ATTRIBUTION_METHODS:
+        raise NotYet(f"✗ `answer` should be one of {', '.join(map(repr, ATTRIBUTION_METHODS))}, got {answer!r}.")
+    areas = {method: curves[method].area for method in ATTRIBUTION_METHODS}
+    best, random_area = min(areas, key=areas.get), curves["random"].area
+    table = ", ".join(f"{method} {area:.3f}" for method, area in sorted(areas.items(), key=lambda item: item[1]))
+    if answer != best:
+        raise NotYet(f"✗ {answer}'s curve has area {areas[answer]:.3f}, but {best}'s falls faster (area "
+                     f"{areas[best]:.3f}). The most faithful map finds the pixels that matter first: its curve "
+                     "has the lowest area.")
+    versus = "falls faster than" if areas[best] < random_area else "does NOT fall faster than"
+    _verdict(f"{best}'s map is the most faithful of the five on this photo: area {areas[best]:.3f} ({table})",
+             f"it {versus} removing pixels in random order (area {random_area:.3f})")
+
+
+@_friendly
+def check_hiding_square(model: tf.keras.Model, square: tuple[int, int, int]) -> None:
+    """Lesson 07, exercise 2: a grey square of at most 80 pixels that makes the scene's top class a dog breed."""
+    model = _model(model)
+    square = _require(square, "square")
+    if (not isinstance(square, (tuple, list)) or len(square) != 3
+            or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in square)):
+        raise NotYet(f"✗ `square` should be three whole numbers (top, left, size) in pixels, e.g. (40, 20, 64); "
+                     f"got {square!r}.")
+    top, left, size = (int(v) for v in square)
+    if size > HIDING_MAX_SIZE:
+        raise NotYet(f"✗ A {size}-pixel square is more than {HIDING_MAX_SIZE} pixels: hiding the whole cat is too "
+                     "easy. Which part of the cat do the maps light up most? Hide just that.")
+    scene = cat_and_dog(model_input_size(model))
+    try:
+        hidden = hide_square(scene, top, left, size)
+    except ValueError as error:
+        raise NotYet(f"✗ `square`: {error}") from None
+    probabilities = predict(model, hidden)
+    top_name, top_probability = _top(probabilities)
+    if not is_dog(top_name):
+        raise NotYet(f"✗ With that square hidden the model's top class is {top_name!r} (p = {top_probability:.3f}), "
+                     "not a dog breed. Move the square over what the cat's Grad-CAM or occlusion map lights up "
+                     "most, or make it a little bigger.")
+    claims = [f"a {size}-pixel grey square at (top {top}, left {left}) hides the cat: the top class is now "
+              f"{top_name!r} (p = {top_probability:.3f}), a dog breed"]
+    if model.name == "efficientnet_lite0":
+        smallest, at_top, at_left = HIDING_SMALLEST_FOUND
+        claims.append(f"the smallest square we found for this model was {smallest} pixels, at (top {at_top}, "
+                      f"left {at_left})" + (": can you beat it?" if size > smallest else ": you matched or beat it"))
+    _verdict(*claims)
+

@@ -321,7 +321,7 @@ def show_deletion_curves(curves: dict, title: str | None = None) -> Figure:
              ylabel=f"p({class_name(target.pop())})" if len(target) == 1 else "p(target)")
     axes.spines[["top", "right"]].set_visible(False)
     axes.grid(alpha=0.3)
-    axes.legend(fontsize=8, loc="upper right")
+    axes.legend(fontsize=8, loc="best")
     if title:
         axes.set_title(title, fontsize=10)
     return figure

@@ -1,12 +1,15 @@
-"""Notebook widgets: pick a class by typing its name, watch an optimisation live.
+"""Notebook widgets: pick a class by typing its name, watch an optimisation live, explore attribution maps.
 
-Both work with ipywidgets 7 (Colab's) and 8 (JupyterLab's): they display
+All work with ipywidgets 7 (Colab's) and 8 (JupyterLab's): they display
 through `_ipython_display_`, which both versions understand.
 """
 
 from __future__ import annotations
 
 import io
+import tempfile
+import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
@@ -15,7 +18,8 @@ from IPython.display import display
 from PIL import Image, ImageDraw
 
 from .classes import class_id_of, class_name, class_names, suggest_classes
-from .images import to_uint8
+from .images import load_image, resize_and_crop, to_uint8
+from .names import ATTRIBUTION_METHODS
 
 if TYPE_CHECKING:
     from .optimise import Progress
@@ -172,3 +176,89 @@ class LiveView:
 
     def _ipython_display_(self) -> None:
         display(self.widget)
+
+
+OWN_FILE = "your own file (upload it below)"
+ALL_METHODS = "all five"
+
+
+def uploaded_file(value) -> tuple[str, bytes] | None:
+    """(name, bytes) of the file in a FileUpload's value, for ipywidgets 7 (a dict) and 8 (a tuple); None if empty."""
+    if not value:
+        return None
+    if isinstance(value, dict):  # ipywidgets 7: {name: {"metadata": {...}, "content": bytes}}
+        name, item = next(iter(value.items()))
+        return name, bytes(item["content"])
+    item = value[0]  # ipywidgets 8: ({"name": ..., "content": memoryview, ...},)
+    return item["name"], bytes(item["content"])
+
+
+class ExplanationExplorer:
+    """Pick a photo (a shipped one or your own file), a class and a method; "Explain" shows the maps.
+
+    model: from lib.load_model. photos: {label: image float32 [h, w, 3] in [0, 1]}.
+    By default the maps are for the model's top class; untick the box to
+    explain the picker's class instead. Errors (a typo in the class, an unreadable file) are shown
+    under the button in plain words.
+    """
+
+    def __init__(self, model, photos: dict, default_class: int | str = "Siamese cat"):
+        if not photos:
+            raise ValueError("photos must hold at least one {label: image}.")
+        self.model, self.photos = model, dict(photos)
+        self.photo = widgets.Dropdown(options=[*self.photos, OWN_FILE], description="photo")
+        self.upload = widgets.FileUpload(accept="image/*", multiple=False, description="upload a photo")
+        self.use_top = widgets.Checkbox(value=True, description="explain the model's top class")
+        self.picker = ClassPicker(default_class)
+        self.method = widgets.Dropdown(options=[ALL_METHODS, *ATTRIBUTION_METHODS], description="method")
+        self.button = widgets.Button(description="Explain", button_style="primary")
+        self.output = widgets.Output()
+        self.button.on_click(lambda _: self.explain())
+        self.widget = widgets.VBox([widgets.HBox([self.photo, self.upload]), self.use_top, self.picker.widget,
+                                    self.method, self.button, self.output])
+
+    def chosen_image(self) -> tuple[str, np.ndarray]:
+        """(label, image at the model's size) for the photo chosen; ValueError if no file was uploaded."""
+        from .models import model_input_size
+
+        size = model_input_size(self.model)
+        if self.photo.value != OWN_FILE:
+            image = self.photos[self.photo.value]
+            return self.photo.value, image if image.shape[:2] == (size, size) else resize_and_crop(image, size)
+        upload = uploaded_file(self.upload.value)
+        if upload is None:
+            raise ValueError("No file uploaded yet: click 'upload a photo' and choose a JPEG or PNG, "
+                             "or pick a shipped photo.")
+        name, content = upload
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder, Path(name).name or "upload")
+            path.write_bytes(content)
+            return name, load_image(path, size=size)
+
+    def explain(self) -> None:
+        """What the button does: the maps for the chosen photo, class and method(s), or what went wrong."""
+        from .attribution import explain, top_class
+        from .plotting import show_explanation
+
+        self.output.clear_output(wait=True)
+        with self.output:
+            try:
+                label, image = self.chosen_image()
+                target = top_class(self.model, image) if self.use_top.value else class_id_of(self.picker.value)
+                methods = ATTRIBUTION_METHODS if self.method.value == ALL_METHODS else (self.method.value,)
+                began = time.perf_counter()
+                maps = [explain(self.model, image, target, method) for method in methods]
+                print(f"{label}: where {self.model.name} looks for {class_name(target)!r} "
+                      f"({time.perf_counter() - began:.1f} s)")
+                display(show_explanation(image, maps, list(methods)))
+            except (ValueError, OSError) as error:
+                print(f"\u2717 {error}")
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
+
+
+def explanation_explorer(model, photos: dict, default_class: int | str = "Siamese cat") -> ExplanationExplorer:
+    """A photo chooser (shipped photos or an upload), a class picker and a method menu, with an Explain button."""
+    return ExplanationExplorer(model, photos, default_class)
+
