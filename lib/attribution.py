@@ -35,7 +35,7 @@ import tensorflow as tf
 
 from .classes import class_id_of, class_name
 from .images import check_image
-from .layers import feature_model, find_layer, last_feature_layer
+from .layers import _check_single, feature_model, find_layer, last_feature_layer
 from .models import model_input_size
 from .names import ATTRIBUTION_METHODS
 from .transforms import gaussian_blur, resize_to
@@ -64,13 +64,13 @@ def _compiled(model: keras.Model, what: str, build):
 
 def _gradient_function(model: keras.Model):
     """Compiled: images [n, h, w, 3], class id -> (d logit[class] / d images, logits)."""
-    size = model_input_size(model)
+    size, reference = model_input_size(model), weakref.ref(model)  # weak: the cache must not keep the model alive
 
     @tf.function(reduce_retracing=True)
     def gradients(images, class_id):
         with tf.GradientTape() as tape:
             tape.watch(images)
-            logits = model(resize_to(images, size), training=False)
+            logits = reference()(resize_to(images, size), training=False)
             score = tf.reduce_sum(logits[:, class_id])
         return tape.gradient(score, images), logits
 
@@ -79,11 +79,11 @@ def _gradient_function(model: keras.Model):
 
 def _probability_function(model: keras.Model):
     """Compiled: images [n, h, w, 3] -> probabilities [n, 1000]."""
-    size = model_input_size(model)
+    size, reference = model_input_size(model), weakref.ref(model)
 
     @tf.function(reduce_retracing=True)
     def probabilities(images):
-        return tf.nn.softmax(model(resize_to(images, size), training=False))
+        return tf.nn.softmax(reference()(resize_to(images, size), training=False))
 
     return probabilities
 
@@ -155,7 +155,10 @@ def integrated_gradients(model: keras.Model, image: np.ndarray, target: int | st
     the method), the closer the more `steps`; `explain` shows |their sum over
     the three colours|.
     """
-    image, class_id = check_image(image), class_id_of(target)
+    _check_model(model)
+    image, class_id = _one_image(image, "integrated_gradients"), class_id_of(target)
+    _check_settings("integrated_gradients", {"steps": steps, "baseline": baseline, "batch_size": batch_size},
+                    *image.shape[1:3])
     start = make_baseline(image, baseline)[None]
     alphas = ((np.arange(steps, dtype=np.float32) + 0.5) / steps)[:, None, None, None]  # midpoints of the path
     path = (start + alphas * (image - start)).astype(np.float32)
@@ -180,10 +183,10 @@ def hide_square(image: np.ndarray, top: int, left: int, size: int, fill: float =
     """A copy of `image` [height, width, 3] with a grey square (fill 0.5) of `size` pixels at (top, left)."""
     image = check_image(image)[0]
     height, width = image.shape[:2]
-    for name, value, high in (("size", size, min(height, width)), ("top", top, height - 1), ("left", left, width - 1)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not (0 if name != "size" else 1) <= value <= high:
-            raise ValueError(f"{name} must be a whole number of pixels from {0 if name != 'size' else 1} to {high}, "
-                             f"got {value!r}.")
+    for name, value, low, high in (("size", size, 1, min(height, width)), ("top", top, 0, None), ("left", left, 0, None)):
+        high = high if high is not None else (height if name == "top" else width) - size  # the square must fit
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
+            raise ValueError(f"{name} must be a whole number of pixels from {low} to {high}, got {value!r}.")
     hidden = image.copy()
     hidden[top:top + size, left:left + size] = fill
     return hidden
@@ -252,6 +255,14 @@ def _check_model(model) -> None:
         raise ValueError(f"model must be a Keras model from lib.load_model(...), got {type(model).__name__}.")
 
 
+def _one_image(image: np.ndarray, function: str) -> np.ndarray:
+    batch = check_image(image)
+    if batch.shape[0] != 1:
+        raise ValueError(f"{function} takes one image [height, width, 3], got a batch of {batch.shape[0]}; "
+                         f"{function} each image in turn.")
+    return batch
+
+
 def top_class(model: keras.Model, image: np.ndarray) -> int:
     """The class the model gives the highest probability to `image` (any size; resized for the model)."""
     return int(np.argmax(_probabilities(model, check_image(image))[0]))
@@ -275,10 +286,7 @@ def explain(model: keras.Model, image: np.ndarray, target: int | str | None = No
     methods, so compare maps by their ranking (or each scaled to its peak).
     """
     _check_model(model)
-    batch = check_image(image)
-    if batch.shape[0] != 1:
-        raise ValueError(f"explain takes one image [height, width, 3], got a batch of {batch.shape[0]}; "
-                         f"explain each image in turn.")
+    batch = _one_image(image, "explain")
     options = _check_settings(method, settings, *batch.shape[1:3])
     class_id = top_class(model, batch) if target is None else class_id_of(target)
     return _FUNCTIONS[method](model, batch, class_id, **options).astype(np.float32)
@@ -297,9 +305,10 @@ def quarter_shares(importance: np.ndarray) -> dict[str, float]:
 
 def rank_correlation(first: np.ndarray, second: np.ndarray) -> float:
     """Spearman's rank correlation of two maps of the same shape (ties share their mean rank)."""
-    first, second = np.asarray(first, np.float64).ravel(), np.asarray(second, np.float64).ravel()
+    first, second = np.asarray(first, np.float64), np.asarray(second, np.float64)
     if first.shape != second.shape:
-        raise ValueError(f"the maps must have the same shape, got {np.shape(first)} and {np.shape(second)}.")
+        raise ValueError(f"the maps must have the same shape, got {first.shape} and {second.shape}.")
+    first, second = first.ravel(), second.ravel()
 
     def ranks(values: np.ndarray) -> np.ndarray:
         _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
@@ -345,7 +354,10 @@ def deletion_curve(model: keras.Model, image: np.ndarray, target: int | str, imp
     baseline), which hides detail without painting new edges.
     """
     _check_model(model)
-    batch, class_id = check_image(image), class_id_of(target)
+    batch, class_id = _one_image(image, "deletion_curve"), class_id_of(target)
+    for name, value in (("steps", steps), ("batch_size", batch_size)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 1 <= value <= 4096:
+            raise ValueError(f"deletion_curve's {name} must be a whole number from 1 to 4096, got {value!r}.")
     height, width = batch.shape[1:3]
     rng = np.random.default_rng(seed)
     if importance is None:
@@ -353,6 +365,8 @@ def deletion_curve(model: keras.Model, image: np.ndarray, target: int | str, imp
     importance = np.asarray(importance, np.float64)
     if importance.shape != (height, width):
         raise ValueError(f"the map must be [height, width] = {(height, width)} like the image, got {importance.shape}.")
+    if not np.all(np.isfinite(importance)):
+        raise ValueError("the map holds NaN or infinite values: explain the image again (lib.explain's maps are finite).")
     order = np.lexsort((rng.random(importance.size), -importance.ravel()))  # ties in random order
     blurred = make_baseline(batch[0], "blur")
     counts = np.round(np.linspace(0, importance.size, steps + 1)).astype(int)
@@ -375,14 +389,16 @@ def randomised_top(model: keras.Model, count: int = 2, seed: int = 0):
     spread as the trained ones; batch normalisation is left as it is.
     Yields the names of the layers randomised.
     """
-    _check_model(model)
+    _check_single(model)  # an ensemble's layers are its members: nothing would be randomised
+    if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
+        raise ValueError(f"count must be a whole number of layers, 1 or more, got {count!r}.")
     chosen = [layer for layer in model.layers if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense))]
     chosen = chosen[::-1][:count]
     saved = [layer.get_weights() for layer in chosen]
     rng = np.random.default_rng(seed)
     try:
         for layer, weights in zip(chosen, saved):
-            layer.set_weights([rng.normal(w.mean(), w.std() or 1.0, w.shape).astype(w.dtype) for w in weights])
+            layer.set_weights([rng.normal(w.mean(), w.std(), w.shape).astype(w.dtype) for w in weights])
         yield [layer.name for layer in chosen]
     finally:
         for layer, weights in zip(chosen, saved):

@@ -275,7 +275,7 @@ def show_explanation(image: np.ndarray, maps: np.ndarray | Sequence[np.ndarray],
     opacity: how strongly the map covers the (greyed) photo, 0 to 1.
     """
     image = _one_image(image)
-    maps = [maps] if np.ndim(maps) == 2 else list(maps)
+    maps = [maps] if isinstance(maps, np.ndarray) and maps.ndim == 2 else list(maps)
     if not maps:
         raise ValueError("maps is empty: pass at least one map from lib.explain.")
     if titles is not None and len(titles) != len(maps):
@@ -300,7 +300,7 @@ def show_explanation(image: np.ndarray, maps: np.ndarray | Sequence[np.ndarray],
 
 
 def show_deletion_curves(curves: dict, title: str | None = None) -> Figure:
-    """p(target) against the share of pixels removed, one line per map (from `lib.explain.deletion_curve`).
+    """p(target) against the share of pixels removed, one line per map (from `lib.deletion_curve`).
 
     curves: {label: DeletionCurve}; a label containing "random" is drawn
     dashed grey, as the baseline. The legend gives each curve's area (lower:

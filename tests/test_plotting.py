@@ -18,8 +18,10 @@ import lib  # noqa: E402
 from lib.classes import class_id_of  # noqa: E402
 from lib.images import to_uint8  # noqa: E402
 from lib.optimise import Progress, Result  # noqa: E402
+from lib.attribution import DeletionCurve  # noqa: E402
 from lib.plotting import (  # noqa: E402
-    BAR_COLOUR, TARGET_COLOUR, change_size_255, show_change, show_history, show_images, show_top_k,
+    BAR_COLOUR, TARGET_COLOUR, change_size_255, scale_map, show_change, show_deletion_curves, show_explanation,
+    show_history, show_images, show_top_k,
 )
 from lib.widgets import LiveView, class_picker  # noqa: E402
 
@@ -190,6 +192,84 @@ def test_show_history_compares_runs_with_a_legend_and_no_stop_line_if_none_reach
 def test_show_history_rejects_bad_input(results, labels, expected_error):
     with pytest.raises(ValueError, match=expected_error):
         show_history(results, labels)
+
+
+PHOTO = np.random.default_rng(1).random((16, 20, 3)).astype(np.float32)
+RAMP = np.arange(16 * 20, dtype=np.float32).reshape(16, 20)
+
+
+def test_show_explanation_draws_the_photo_then_one_panel_per_map_and_a_colour_bar():
+    maps = [RAMP, np.ones((16, 20), np.float32), np.zeros((16, 20), np.float32)]
+    figure = show_explanation(PHOTO, maps, titles=["ramp", "flat", "nothing"])
+    assert isinstance(figure, Figure) and len(figure.axes) == len(maps) + 2  # the photo, the maps, the colour bar
+    *panels, bar = figure.axes
+    assert [axes.get_title() for axes in panels] == ["photo", "ramp", "flat", "nothing"]
+    np.testing.assert_array_equal(panels[0].images[0].get_array(), PHOTO)
+    for panel, importance in zip(panels[1:], maps):
+        dimmed, overlay = panel.images  # the photo in grey, the map over it
+        np.testing.assert_allclose(dimmed.get_array(), PHOTO.mean(axis=-1, keepdims=True).repeat(3, axis=-1) * 0.7,
+                                   rtol=1e-6)
+        np.testing.assert_allclose(overlay.get_array(), scale_map(importance))
+        assert overlay.get_clim() == (0.0, 1.0)
+    ramp = panels[1].images[1].get_array()
+    assert ramp.min() == 0 and ramp.max() == 1 and np.sum(ramp == 1) == 4  # 1 = the 99th percentile: the top 1% clipped
+    np.testing.assert_array_equal(panels[3].images[1].get_array(), 0)  # an all-zero map stays 0, no division by 0
+    assert "99th percentile" in bar.get_ylabel() and not bar.images
+
+
+def test_show_explanation_takes_one_map_without_a_list():
+    figure = show_explanation(PHOTO, RAMP)
+    assert len(figure.axes) == 3 and [axes.get_title() for axes in figure.axes[:2]] == ["photo", ""]
+
+
+@pytest.mark.parametrize(
+    "maps, titles, expected_error",
+    [
+        ([RAMP.T, RAMP.T], None, r"maps\[0\] is \(20, 16\), but the image is \(16, 20\)"),
+        (RAMP[:8], None, r"maps\[0\] is \(8, 20\)"),
+        ([RAMP, RAMP.T], None, r"maps\[1\] is \(20, 16\)"),
+        ([RAMP - 1], None, "finite values >= 0"),
+        ([np.full((16, 20), np.nan)], None, "finite values >= 0"),
+        (np.ones((16, 20, 3)), None, r"maps\[0\] is \(20, 3\)"),  # a colour image is not a map
+        ([RAMP, RAMP], ["only one"], "one title per map: 2 maps, but 1 titles"),
+        ([], None, "empty"),
+    ],
+)
+def test_show_explanation_rejects_bad_maps(maps, titles, expected_error):
+    with pytest.raises(ValueError, match=expected_error):
+        show_explanation(PHOTO, maps, titles)
+
+
+def deletion(probabilities: list[float], target: int = SIAMESE) -> DeletionCurve:
+    return DeletionCurve(np.linspace(0, 1, len(probabilities)), np.array(probabilities), target)
+
+
+def test_show_deletion_curves_draws_one_line_per_curve_with_random_order_dashed():
+    curves = {"gradcam": deletion([0.9, 0.3, 0.1, 0.05, 0.02]), "occlusion": deletion([0.9, 0.5, 0.2, 0.1, 0.02]),
+              "random": deletion([0.9, 0.85, 0.7, 0.4, 0.02])}
+    figure = show_deletion_curves(curves, title="the cat")
+    assert isinstance(figure, Figure) and len(figure.axes) == 1
+    axes = figure.axes[0]
+    assert len(axes.lines) == 3
+    for line, curve in zip(axes.lines, curves.values()):
+        np.testing.assert_array_equal(line.get_xdata(), curve.fractions)
+        np.testing.assert_array_equal(line.get_ydata(), curve.probabilities)
+    assert [line.get_linestyle() for line in axes.lines] == ["-", "-", "--"]
+    assert axes.lines[2].get_color() == "grey" and axes.lines[0].get_color() != axes.lines[1].get_color()
+    assert [text.get_text() for text in axes.get_legend().get_texts()] == [
+        f"{label} (area {curve.area:.3f})" for label, curve in curves.items()]
+    assert axes.get_ylabel() == "p(Siamese cat)" and axes.get_title() == "the cat" and axes.get_xlim() == (0, 1)
+
+
+def test_show_deletion_curves_of_different_targets_says_p_target():
+    figure = show_deletion_curves({"cat": deletion([0.9, 0.1]), "dog": deletion([0.8, 0.2], TABBY)})
+    assert len(figure.axes[0].lines) == 2 and figure.axes[0].get_ylabel() == "p(target)"
+
+
+@pytest.mark.parametrize("curves", [{}, [deletion([0.9, 0.1])], None])
+def test_show_deletion_curves_rejects_anything_but_a_dict_of_curves(curves):
+    with pytest.raises(ValueError, match="dict"):
+        show_deletion_curves(curves)
 
 
 def test_class_picker_offers_every_class_and_starts_on_the_default():
