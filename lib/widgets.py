@@ -233,7 +233,10 @@ class ExplanationExplorer:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder, Path(name).name or "upload")
             path.write_bytes(content)
-            return name, load_image(path, size=size)
+            try:
+                return name, load_image(path, size=size)
+            except ValueError as error:  # name the file as the student knows it, not by its temporary path
+                raise ValueError(str(error).replace(str(path), name)) from None
 
     def explain(self) -> None:
         """What the button does: the maps for the chosen photo, class and method(s), or what went wrong."""

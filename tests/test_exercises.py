@@ -338,3 +338,61 @@ def test_tv_weight_refuses_wrong_choices_and_bad_runs(tiny_model, tv_runs):
     assert "No weight you tried keeps" in _refusal(check, tiny_model, TARGET, unsure, 1.0)
     assert "numbers 0 or more" in _refusal(check, tiny_model, TARGET, {**tv_runs, -1.0: tv_runs[0.1]}, 0.1)
     assert "should be a dict" in _refusal(check, tiny_model, TARGET, list(tv_runs.values()), 0.1)
+
+
+# --- lesson 07 ------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def coffee_curves(lite0):
+    """Real deletion curves of the coffee photo (4 steps each): two real maps, three made-up ones, and random order."""
+    from lib import attribution
+
+    coffee = lib.load_image(lib.data_path("coffee.png"), size=224)
+    target = attribution.top_class(lite0, coffee)
+    rng = np.random.default_rng(0)
+    maps = {"gradient": lib.explain(lite0, coffee, target, "gradient"),
+            "gradcam": lib.explain(lite0, coffee, target, "gradcam"),
+            "smoothgrad": rng.random((224, 224)), "integrated_gradients": rng.random((224, 224)),
+            "occlusion": rng.random((224, 224)), "random": None}
+    return {name: lib.deletion_curve(lite0, coffee, target, importance, steps=4) for name, importance in maps.items()}
+
+
+def test_most_faithful_accepts_the_lowest_area_and_says_whether_it_beats_random(coffee_curves, capsys):
+    areas = {name: curve.area for name, curve in coffee_curves.items() if name != "random"}
+    best = min(areas, key=areas.get)
+    exercises.check_most_faithful(coffee_curves, best)
+    printed = capsys.readouterr().out
+    assert printed.startswith(f"✓ {best}'s map is the most faithful") and "random order" in printed
+
+
+def test_most_faithful_refuses_wrong_answers(coffee_curves, lite0):
+    areas = {name: curve.area for name, curve in coffee_curves.items() if name != "random"}
+    worst = max(areas, key=areas.get)
+    assert "falls faster" in _refusal(exercises.check_most_faithful, coffee_curves, worst)
+    assert "should be one of" in _refusal(exercises.check_most_faithful, coffee_curves, "grad-cam")
+    missing = {name: curve for name, curve in coffee_curves.items() if name != "random"}
+    assert "no entry for 'random'" in _refusal(exercises.check_most_faithful, missing, "gradcam")
+    dog = lib.load_image(lib.data_path("dog.png"), size=224)
+    other_photo = {**coffee_curves, "occlusion": lib.deletion_curve(lite0, dog, coffee_curves["random"].target, None, steps=4)}
+    assert "same photo and class" in _refusal(exercises.check_most_faithful, other_photo, "gradcam")
+    assert "should be what lib.deletion_curve" in _refusal(exercises.check_most_faithful, {**coffee_curves, "gradcam": 0.1}, "gradcam")
+    assert "Not done yet: fill in `answer`" in _refusal(exercises.check_most_faithful, coffee_curves, None)
+
+
+def test_hiding_square_accepts_the_smallest_square_found(lite0, capsys):
+    size, top, left = exercises.HIDING_SMALLEST_FOUND
+    exercises.check_hiding_square(lite0, (top, left, size))
+    printed = capsys.readouterr().out
+    assert printed.startswith(f"✓ a {size}-pixel grey square") and "a dog breed" in printed and "matched or beat" in printed
+
+
+@pytest.mark.parametrize("square, message", [
+    (None, "Not done yet: fill in `square`"),
+    ((0, 0, 100), "more than 80 pixels"),
+    ((0, 0, 40), "not a dog breed"),  # a corner of grey: the cat is still there
+    ((200, 200, 64), "top must be a whole number of pixels from 0 to 160"),
+    ((10, 10), "three whole numbers"),
+    ((10.0, 10, 40), "three whole numbers"),
+])
+def test_hiding_square_refuses_wrong_answers(lite0, square, message):
+    assert message in _refusal(exercises.check_hiding_square, lite0, square)
