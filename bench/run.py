@@ -4,16 +4,19 @@
     python bench/run.py --tiny      # a smoke run: one model, a few steps, no notebooks
     python bench/run.py --notebooks # only each notebook's run time and peak memory (the README's table)
     python bench/run.py --goals     # only steps and seconds to the goal
+    python bench/run.py --explain   # only seconds per attribution map, batched and one image per call
 
 Sections: 1. the cost of one step (eager loop, lib loop, bare tf.function);
 2. steps and seconds to the goal, the article's recipe against lib's defaults;
 3. each notebook's run time and its kernel's peak memory; 4. peak memory of lesson 02's kernel, Lite0 against VGG16;
-5. how often a second network agrees with each recipe's ideal images.
+5. how often a second network agrees with each recipe's ideal images; 6. seconds per attribution map
+(lib.attribution), each method batched and one image per model call.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import platform
 import statistics
@@ -153,16 +156,21 @@ def run_notebook(path: Path, extra_cell: str | None = None, environment: dict | 
     return seconds, "".join(o.get("text", "") for o in outputs).strip()
 
 
-# Peak resident set size of the kernel, in MB. On Linux VmHWM belongs to this process alone; ru_maxrss would not
-# do: Linux carries it over from the parent across fork and exec, so it would report this benchmark's own peak.
-PEAK_RSS_CELL = """
-import pathlib, resource, sys
-status = pathlib.Path("/proc/self/status")
-if status.exists():
-    print(next(int(line.split()[1]) // 1024 for line in status.read_text().splitlines() if line.startswith("VmHWM:")))
-else:  # macOS: ru_maxrss in bytes
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // (1024 * 1024 if sys.platform == "darwin" else 1024))
-"""
+def peak_rss_mb() -> int:
+    """Peak resident set size of this process, in MB (self-contained: it also runs as a notebook's last cell)."""
+    import pathlib
+    import resource
+    import sys
+
+    # On Linux VmHWM belongs to this process alone; ru_maxrss would not do for a kernel: Linux carries it over from
+    # the parent across fork and exec, so it would report this benchmark's own peak.
+    status = pathlib.Path("/proc/self/status")
+    if status.exists():
+        return next(int(line.split()[1]) // 1024 for line in status.read_text().splitlines() if line.startswith("VmHWM:"))
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // (1024 * 1024 if sys.platform == "darwin" else 1024)  # macOS: bytes
+
+
+PEAK_RSS_CELL = f"{inspect.getsource(peak_rss_mb)}\nprint(peak_rss_mb())"  # the kernel's peak, printed by its last cell
 
 
 def notebook_rows() -> list[str]:
@@ -278,6 +286,50 @@ def agreement_rows(classes: list[str], num_steps: int, gallery: Path | None = No
     return rows
 
 
+# Section 6: (method, the settings timed, the issue's target in seconds per map on 2 cores with Lite0)
+EXPLAIN_ROWS = [
+    ("gradient", {}, 0.2),
+    ("smoothgrad", {"samples": 32}, 2.0),
+    ("integrated_gradients", {"steps": 64}, 2.0),
+    ("gradcam", {}, 0.2),
+    ("occlusion", {"patch": 32, "stride": 16}, 3.0),
+]
+TINY_EXPLAIN_SETTINGS = {"samples": 8, "steps": 8, "patch": 112, "stride": 112}  # --tiny: one batch per map
+EXPLAIN_REPEATS = 7
+
+
+def explain_rows(repeats: int, tiny: bool = False) -> list[str]:
+    """Seconds per map of each attribution method on the cat photo with Lite0, medians of `repeats`: batched (the
+    method's default batch_size) and unbatched (batch_size=1, one image per model call); the process's peak memory."""
+    from lib import attribution
+
+    model = lib.load_model("efficientnet_lite0")
+    image = lib.load_image(lib.data_path("cat.png"), size=224)
+    target = attribution.top_class(model, image)  # given to each call, so no map pays for finding it
+    rows = ["| method | settings | batched s/map | unbatched s/map | speed-up | target | within target |",
+            "|---|---|---|---|---|---|---|"]
+    for method, settings, target_seconds in EXPLAIN_ROWS:
+        settings = {name: TINY_EXPLAIN_SETTINGS[name] for name in settings} if tiny else settings
+        batch_size = attribution.METHODS[method].get("batch_size")
+
+        def seconds(**extra) -> float:  # median of `repeats` after one warm-up call (the first call compiles)
+            return median_ms(lambda: attribution.explain(model, image, target, method, **settings, **extra),
+                             repeats, warmup=1) / 1000
+
+        batched = seconds()
+        unbatched = None if batch_size is None else seconds(batch_size=1)
+        described = ", ".join([f"{name}={value}" for name, value in settings.items()]
+                              + ([] if batch_size is None else [f"batch_size={batch_size} (unbatched: 1)"]))
+        rows.append(f"| {method} | {described or '—'} | {batched:.3f} | "
+                    + ("— | — |" if unbatched is None else f"{unbatched:.3f} | {unbatched / batched:.1f}x |")
+                    + f" <= {target_seconds:g} s | {'yes' if batched <= target_seconds else 'no'} |")
+        print(rows[-1], file=sys.stderr, flush=True)
+    return rows + ["", "Unbatched —: gradient and gradcam send the one image through the model in one call, there is "
+                   "nothing to batch. Within target judges the batched time (explain's default). Each map explains "
+                   f"the photo's top class, {lib.class_name(target)}.",
+                   f"Peak memory of this process (TensorFlow, Lite0, the maps): {peak_rss_mb()} MB."]
+
+
 def machine() -> str:
     return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, TensorFlow {tf.__version__}"
 
@@ -285,13 +337,19 @@ def machine() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tiny", action="store_true", help="a smoke run: one model, few steps, no notebooks")
-    parser.add_argument("--notebooks", action="store_true", help="only section 3: each notebook's time and memory")
-    parser.add_argument("--goals", action="store_true", help="only section 2: steps and seconds to the goal")
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument("--notebooks", action="store_true", help="only section 3: each notebook's time and memory")
+    only.add_argument("--goals", action="store_true", help="only section 2: steps and seconds to the goal")
+    only.add_argument("--explain", action="store_true", help="only section 6: seconds per attribution map "
+                                                             "(with --tiny: smaller settings, one repeat)")
     args = parser.parse_args(argv)
-    if args.notebooks or args.goals:
-        rows = notebook_rows() if args.notebooks else goal_rows(lib.load_model("efficientnet_lite0"), ARTICLE_STEPS)
+    explain_repeats = 1 if args.tiny else EXPLAIN_REPEATS
+    if args.notebooks or args.goals or args.explain:
+        rows = notebook_rows() if args.notebooks else explain_rows(explain_repeats, args.tiny) if args.explain else \
+            goal_rows(lib.load_model("efficientnet_lite0"), ARTICLE_STEPS)
         print(f"Measured on {machine()}, {time.strftime('%Y-%m-%d')}.\n", *rows, sep="\n")
         return 0
+    explain = explain_rows(explain_repeats, args.tiny)  # first, while the process holds only Lite0: its peak is its own
     repeats = 3 if args.tiny else 20
     names = ["efficientnet_lite0"] if args.tiny else \
         ["efficientnet_lite0", "efficientnet_lite2", "squeezenet1_1", "vgg16 (random weights)"]
@@ -304,7 +362,9 @@ def main(argv: list[str] | None = None) -> int:
                      "\n### 4. Peak memory of lesson 02\n", *memory_rows()]
     sections += ["\n### 5. Would another network agree? Judges' top-5 agreement on the class of each ideal image\n",
                  *agreement_rows(GALLERY[:1] if args.tiny else GALLERY, 4 if args.tiny else 256,
-                                 None if args.tiny else ROOT / "docs" / "gallery.jpg")]
+                                 None if args.tiny else ROOT / "docs" / "gallery.jpg"),
+                 "\n### 6. Attribution maps, efficientnet_lite0 on data/cat.png at 224x224: seconds per map, medians "
+                 f"of {explain_repeats} after a warm-up call\n", *explain]
     print("\n".join(sections))
     return 0
 

@@ -1,5 +1,6 @@
 """A smoke run of the benchmark, so that it can't silently rot (its figures are not checked)."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,23 @@ def test_the_tiny_benchmark_prints_its_tables():
     assert " of 1 (mean " in table  # the rows measured over three seeds
     assert '| efficientnet_lite0 + efficientnet_lite1, recipe "fourier", both models at once |' in table
     assert "/1 |" in table
+    assert "### 6. Attribution maps" in table
+    check_explain_table(table)
+
+
+def check_explain_table(table: str) -> None:
+    """Section 6 has a row per attribution method, its seconds numbers, and the process's peak memory."""
+    rows = {cells[0]: cells for cells in (line.strip("| ").split(" | ") for line in table.splitlines()
+                                          if line.startswith("| ") and line.count(" | ") == 6)}
+    for method in ("gradient", "smoothgrad", "integrated_gradients", "gradcam", "occlusion"):
+        _, settings, batched, unbatched, speed_up, target, within = rows[method]
+        assert float(batched) > 0 and target.startswith("<= ") and within in ("yes", "no"), rows[method]
+        if method in ("gradient", "gradcam"):  # nothing to batch
+            assert unbatched == speed_up == "—", rows[method]
+        else:
+            assert float(unbatched) > 0 and float(speed_up.removesuffix("x")) > 0, rows[method]
+            assert "batch_size=" in settings, rows[method]
+    assert re.search(r"Peak memory of this process \(.*\): \d+ MB", table)
 
 
 def test_an_agreement_cell_shows_each_seed_and_the_mean():
