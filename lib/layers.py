@@ -1,15 +1,24 @@
-"""A model's inner layers by name: finding one, and reading its output next to the logits.
+"""A model's inner layers by name: the ones a student can pick, their activations, and reading them with the logits.
 
 Every model from `lib.load_model` is one flat Keras graph, so each layer
 that makes a feature map [batch, height, width, channels] can be read by
-its name, e.g. "_bn1_relu6" (EfficientNet-Lite's last one) or
-"block5_conv3" (VGG16's).
+name. `layer_names(model)` lists readable names, input to output:
+
+    EfficientNet-Lite  "stem", "block0" ... "block15", "head"  (and "blockN_expand":
+                       the block's widened, ReLU6 layer inside, for N >= 1)
+    VGG16              "block1_conv1" ... "block5_conv3", and the pools
+    SqueezeNet         "conv1", "fire2" ... "fire9", "conv10"
+
+Keras's own names ("_blocks.10_add", "fire5_concat") work everywhere too.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 import weakref
+
+import numpy as np
 
 from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log lines)
 import keras
@@ -45,17 +54,65 @@ def _check_single(model: keras.Model) -> None:
                          f"member, so pass one member model instead.")
 
 
-def find_layer(model: keras.Model, name: str) -> keras.layers.Layer:
-    """The layer called `name`, which must make a feature map; a wrong name gets the closest ones."""
+def aliases(model: keras.Model) -> dict[str, str]:
+    """Readable name -> Keras layer name, input to output (see the module's docstring)."""
     _check_single(model)
     names = [layer.name for layer in spatial_layers(model)]
-    if isinstance(name, str) and name in names:
-        return model.get_layer(name)
-    close = difflib.get_close_matches(str(name), names, n=3, cutoff=0.5)
+    present = set(names)
+    if "_conv_stem" in present:  # EfficientNet-Lite
+        readable = {"stem": "_bn0_relu6"}
+        blocks = sorted({int(match.group(1)) for n in names if (match := re.match(r"_blocks\.(\d+)[._]", n))})
+        for block in blocks:
+            readable[f"block{block}"] = f"_blocks.{block}_add" if f"_blocks.{block}_add" in present else f"_blocks.{block}._bn2"
+        readable["head"] = "_bn1_relu6"
+        for block in blocks:
+            if f"_blocks.{block}._bn0_relu6" in present:
+                readable[f"block{block}_expand"] = f"_blocks.{block}._bn0_relu6"
+        return readable
+    if "fire2_concat" in present:  # SqueezeNet
+        fires = [n[: -len("_concat")] for n in names if n.endswith("_concat")]
+        return {"conv1": "conv1_relu", **{fire: f"{fire}_concat" for fire in fires}, "conv10": "conv10_relu"}
+    layers = [layer for layer in spatial_layers(model) if isinstance(layer, (keras.layers.Conv2D, *POOLING))]
+    return {layer.name: layer.name for layer in layers}
+
+
+def layer_names(model: keras.Model) -> list[str]:
+    """The layers a student can pick, by readable name, from the input to the output.
+
+    For EfficientNet-Lite: "stem", "block0" ... "block15", "head" (the
+    "blockN_expand" layers are accepted too); VGG16: its convolutions and
+    pools; SqueezeNet: "conv1", "fire2" ... "fire9", "conv10".
+    """
+    return [name for name in aliases(model) if not name.endswith("_expand")]
+
+
+def find_layer(model: keras.Model, name: str) -> keras.layers.Layer:
+    """The layer called `name` (readable or Keras's), which must make a feature map; a wrong name gets the closest ones."""
+    _check_single(model)
+    readable = aliases(model)
+    names = [layer.name for layer in spatial_layers(model)]
+    if isinstance(name, str) and (name in readable or name in names):
+        return model.get_layer(readable.get(name, name))
+    close = difflib.get_close_matches(str(name), [*readable, *names], n=3, cutoff=0.5)
     hint = f"Did you mean {' or '.join(repr(n) for n in close)}? " if close else ""
-    raise ValueError(f"{model.name} has no layer {name!r} with a feature map. {hint}"
-                     f"Its {len(names)} such layers run from {names[0]!r} to {names[-1]!r}; "
-                     f"lib.layers.spatial_layers(model) lists them.")
+    listed = layer_names(model) or names
+    where = (f"Its layers run from {listed[0]!r} to {listed[-1]!r}: lib.layer_names(model) lists them."
+             if listed else "It has no layer with a feature map at all.")
+    raise ValueError(f"{model.name} has no layer {name!r} with a feature map. {hint}{where}")
+
+
+def channel_count(model: keras.Model, name: str) -> int:
+    """How many channels the layer's feature map has."""
+    return int(find_layer(model, name).output.shape[-1])
+
+
+def check_needs(model: keras.Model, needs) -> None:
+    """Check an objective's (layer, channel index) pairs against the model: ValueError naming what is wrong."""
+    for layer, index in needs:
+        count = channel_count(model, layer)
+        if index is not None and index >= count:
+            raise ValueError(f"{layer!r} of {model.name} has {count} channels, numbered 0 to {count - 1}; "
+                             f"got channel {index}.")
 
 
 def last_feature_layer(model: keras.Model) -> keras.layers.Layer:
@@ -71,10 +128,26 @@ def last_feature_layer(model: keras.Model) -> keras.layers.Layer:
     return candidates[-1]
 
 
-def feature_model(model: keras.Model, layer_names: tuple[str, ...]) -> keras.Model:
+def feature_model(model: keras.Model, names: tuple[str, ...]) -> keras.Model:
     """A model with the same input giving [each named layer's output..., logits] (built once per model)."""
     built = _FEATURE_MODELS.setdefault(model, {})
-    if layer_names not in built:
-        outputs = [find_layer(model, name).output for name in layer_names]
-        built[layer_names] = keras.Model(model.inputs, [*outputs, model.outputs[0]], name=f"{model.name}_features")
-    return built[layer_names]
+    if names not in built:
+        outputs = [find_layer(model, name).output for name in names]
+        built[names] = keras.Model(model.inputs, [*outputs, model.outputs[0]], name=f"{model.name}_features")
+    return built[names]
+
+
+def activations(model: keras.Model, image: np.ndarray, layer: str) -> np.ndarray:
+    """A layer's activations for one image: float32 [height, width, channels].
+
+    image: float32 [h, w, 3] in [0, 1]; resized to the model's input size if it isn't.
+    """
+    from .images import check_image
+    from .transforms import resize_to
+
+    batch = check_image(image)
+    if batch.shape[0] != 1:
+        raise ValueError(f"activations takes one image [height, width, 3], got a batch of {batch.shape[0]}.")
+    size = int(model.input_shape[1])
+    values, _ = feature_model(model, (layer,))(resize_to(batch, size), training=False)
+    return values.numpy()[0]

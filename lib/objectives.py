@@ -1,12 +1,16 @@
-"""Losses on an image and the model's logits, which compose with + and *.
+"""Losses on an image and the model's outputs, which compose with + and *.
 
 An objective is a loss to *minimise*. Build one from the pieces below:
 
     loss = 10 * cross_entropy("Siamese cat") + 0.005 * total_variation()
+    loss = channel("block10", 42) + 0.1 * diversity("block6")   # inside the network (lesson 08)
 
 and call it as `loss(logits, image)` with logits float32 [batch, 1000] and
 the image float32 [batch, height, width, 3] in [0, 1]; it returns one float32
-scalar, the mean over the batch.
+scalar, the mean over the batch. Objectives on inner layers (`channel`,
+`neuron`, `layer_energy`, `diversity`) also read those layers' activations:
+`loss(logits, image, activations)` with activations {layer name: float32
+[batch, h, w, channels]}; `lib.optimise_image` provides them.
 """
 
 from __future__ import annotations
@@ -18,30 +22,50 @@ import tensorflow as tf
 
 from .classes import class_id_of, class_name
 
-LossFunction = Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
+LossFunction = Callable[..., tf.Tensor]
+Activations = dict[str, tf.Tensor]
 
 
 class Objective:
-    """A named loss `(logits, image) -> scalar`; `+`, `-` and `* number` combine them."""
+    """A named loss `(logits, image[, activations]) -> scalar`; `+`, `-` and `* number` combine them.
 
-    def __init__(self, function: LossFunction, name: str, targets: tuple[int, ...] = ()):
-        self.function, self.name, self.targets = function, name, targets
+    targets: the classes it pushes towards. needs: (layer, channel index or
+    None) for each inner layer it reads, checked against the model before a
+    run (lib.layers.check_needs).
+    """
 
-    def __call__(self, logits: tf.Tensor, image: tf.Tensor) -> tf.Tensor:
-        return self.function(logits, image)
+    def __init__(self, function: LossFunction, name: str, targets: tuple[int, ...] = (),
+                 needs: tuple[tuple[str, int | None], ...] = ()):
+        self.function, self.name, self.targets, self.needs = function, name, targets, needs
+
+    @property
+    def layers(self) -> tuple[str, ...]:
+        """The inner layers whose activations the loss reads, each once, in order."""
+        return tuple(dict.fromkeys(layer for layer, _ in self.needs))
+
+    def __call__(self, logits: tf.Tensor, image: tf.Tensor, activations: Activations | None = None) -> tf.Tensor:
+        if not self.needs:
+            return self.function(logits, image)
+        if activations is None or any(layer not in activations for layer in self.layers):
+            raise ValueError(f"{self.name} reads the activations of {', '.join(self.layers)}: run it through "
+                             "lib.optimise_image (or pass them as the third argument).")
+        return self.function(logits, image, activations)
 
     def __add__(self, other: "Objective") -> "Objective":
         if not isinstance(other, Objective):
             return NotImplemented
         targets = tuple(dict.fromkeys(self.targets + other.targets))
-        return Objective(lambda logits, image: self(logits, image) + other(logits, image), f"{self.name} + {other.name}", targets)
+        return Objective(lambda logits, image, activations=None: self(logits, image, activations)
+                         + other(logits, image, activations), f"{self.name} + {other.name}", targets,
+                         tuple(dict.fromkeys(self.needs + other.needs)))
 
     def __mul__(self, weight: float) -> "Objective":
         if isinstance(weight, bool) or not isinstance(weight, (int, float)):
             return NotImplemented
         weight = float(weight)
         targets = self.targets if weight > 0 else ()  # a negative weight pushes *away* from its classes
-        return Objective(lambda logits, image: weight * self(logits, image), f"{weight:g} * {self.name}", targets)
+        return Objective(lambda logits, image, activations=None: weight * self(logits, image, activations),
+                         f"{weight:g} * {self.name}", targets, self.needs)
 
     __rmul__ = __mul__
 
@@ -118,6 +142,80 @@ def total_variation() -> Objective:
         return tf.reduce_mean(down + across)
 
     return Objective(loss, "total_variation()")
+
+
+def _index(index: int) -> int:
+    if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+        raise ValueError(f"a channel index is a whole number from 0, got {index!r}.")
+    return index
+
+
+def _one_of_batch(values: tf.Tensor, batch: int | None) -> tf.Tensor:
+    return values if batch is None else values[batch:batch + 1]
+
+
+def _batch_name(batch: int | None) -> str:
+    if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 0):
+        raise ValueError(f"batch picks one image of the batch by its position (0, 1, ...), got {batch!r}.")
+    return "" if batch is None else f", batch={batch}"
+
+
+def channel(layer: str, index: int, batch: int | None = None) -> Objective:
+    """Minus the mean activation of one channel of a layer, over all positions: its feature, anywhere in the image.
+
+    layer: a name from lib.layer_names(model), e.g. "block10" (or a Keras layer name).
+    batch: None for every image of the batch, or the position of the one
+        image this objective is about (several channels in one run:
+        `channel("block4", 7, batch=0) + channel("block10", 3, batch=1)`).
+    """
+    index, suffix = _index(index), _batch_name(batch)
+
+    def loss(logits: tf.Tensor, image: tf.Tensor, activations: Activations) -> tf.Tensor:
+        return -tf.reduce_mean(_one_of_batch(activations[layer], batch)[..., index])
+
+    return Objective(loss, f"channel({layer!r}, {index}{suffix})", needs=((layer, index),))
+
+
+def neuron(layer: str, index: int, batch: int | None = None) -> Objective:
+    """Minus one channel's activation at the centre position only: its feature, in the middle of the image."""
+    index, suffix = _index(index), _batch_name(batch)
+
+    def loss(logits: tf.Tensor, image: tf.Tensor, activations: Activations) -> tf.Tensor:
+        values = _one_of_batch(activations[layer], batch)
+        middle_row, middle_column = tf.shape(values)[1] // 2, tf.shape(values)[2] // 2
+        return -tf.reduce_mean(values[:, middle_row, middle_column, index])
+
+    return Objective(loss, f"neuron({layer!r}, {index}{suffix})", needs=((layer, index),))
+
+
+def layer_energy(layer: str) -> Objective:
+    """Minus the mean squared activation of a whole layer: DeepDream's objective (whatever the layer sees, more of it)."""
+
+    def loss(logits: tf.Tensor, image: tf.Tensor, activations: Activations) -> tf.Tensor:
+        return -tf.reduce_mean(tf.square(activations[layer]))
+
+    return Objective(loss, f"layer_energy({layer!r})", needs=((layer, None),))
+
+
+def diversity(layer: str) -> Objective:
+    """The mean cosine similarity of the images' Gram matrices at a layer, over every pair in the batch.
+
+    A penalty (as in lucid, Olah et al. 2017): minimising it makes the
+    images of one batch use different combinations of that layer's features,
+    so they stop being copies of one another. Needs a batch of 2 or more.
+    """
+
+    def loss(logits: tf.Tensor, image: tf.Tensor, activations: Activations) -> tf.Tensor:
+        values = activations[layer]
+        batch = tf.shape(values)[0]
+        flat = tf.reshape(values, [batch, -1, tf.shape(values)[-1]])
+        grams = tf.matmul(flat, flat, transpose_a=True)  # [batch, channels, channels]
+        grams = tf.math.l2_normalize(tf.reshape(grams, [batch, -1]), axis=1)
+        similarity = tf.matmul(grams, grams, transpose_b=True)  # [batch, batch], 1 on the diagonal
+        pairs = tf.cast(batch * (batch - 1), tf.float32)
+        return (tf.reduce_sum(similarity) - tf.cast(batch, tf.float32)) / tf.maximum(pairs, 1.0)
+
+    return Objective(loss, f"diversity({layer!r})", needs=((layer, None),))
 
 
 def as_objective(objective: Objective | int | str) -> Objective:

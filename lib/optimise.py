@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from .classes import class_id_of, class_name
 from .images import check_image, noise_image
+from .layers import check_needs, feature_model
 from .models import model_input_size
 from .objectives import Objective, as_objective
 from .parameterisations import FourierImage, PixelImage
@@ -51,13 +52,17 @@ class Result:
 
     `image` is the image with the lowest loss seen (the one that reached the
     target, if the run stopped early); with random transforms, where the loss
-    of one step is noisy, it is the latest image instead.
+    of one step is noisy, it is the latest image instead. A batch run (several
+    starting images, or `batch=` with the Fourier parameterisation) keeps
+    them all in `images`, and its `image` is the first.
     """
 
     image: np.ndarray  # float32 [height, width, 3] in [0, 1]
     start_image: np.ndarray  # float32 [height, width, 3] in [0, 1]
     probabilities: np.ndarray  # float32 [1000], softmax of the model's logits for `image`
     target: int | None
+    images: np.ndarray | None = None  # float32 [batch, height, width, 3]: every image of a batch run (image = images[0])
+    batch_probabilities: np.ndarray | None = None  # float32 [batch, 1000], one row per image of `images`
     losses: list[float] = field(default_factory=list)  # loss before each update
     target_probabilities: list[float] = field(default_factory=list)
     num_steps: int = 0  # updates made
@@ -108,9 +113,17 @@ def gradient_of(model: tf.keras.Model, objective: Objective, image: tf.Tensor) -
     image = tf.convert_to_tensor(image, dtype=tf.float32)
     with tf.GradientTape() as tape:
         tape.watch(image)
-        logits = model(image, training=False)
-        loss = objective(logits, image)
+        logits, activations = _forward(model, objective, image)
+        loss = objective(logits, image, activations)
     return loss, logits, tape.gradient(loss, image)
+
+
+def _forward(model: tf.keras.Model, objective: Objective, images: tf.Tensor) -> tuple[tf.Tensor, dict | None]:
+    """Logits, and the activations of the inner layers the objective reads ({name: tensor}, or None)."""
+    if not objective.layers:
+        return model(images, training=False), None
+    *values, logits = feature_model(model, objective.layers)(images, training=False)
+    return logits, dict(zip(objective.layers, values))
 
 
 def make_step(model: tf.keras.Model, objective: Objective, image: tf.Variable | Parameterisation,
@@ -126,6 +139,7 @@ def make_step(model: tf.keras.Model, objective: Objective, image: tf.Variable | 
     as it was *before* the update. Adam's moment estimates live in the
     closure, so each call of make_step gets its own fresh optimiser state.
     """
+    check_needs(model, objective.needs)  # an unknown layer or channel is refused before anything is compiled
     if isinstance(image, tf.Variable):
         image = PixelImage(image.numpy() if start is None else np.asarray(start), epsilon, variable=image)
     parameters, size = image.variable, model_input_size(model)
@@ -151,8 +165,8 @@ def make_step(model: tf.keras.Model, objective: Objective, image: tf.Variable | 
         with tf.GradientTape() as tape:
             scored = image.image()  # (batch, h, w, 3) in [0, 1]
             seen = scored if transforms is None else resize_to(transforms(scored, generator), size)
-            logits = model(seen, training=False)
-            loss = objective(logits, scored)
+            logits, activations = _forward(model, objective, seen)
+            loss = objective(logits, scored, activations)
         gradient = tape.gradient(loss, parameters)
         parameters.assign_sub(learning_rate * direction(gradient))
         image.project()
@@ -182,13 +196,16 @@ def optimise_image(model: tf.keras.Model, objective: Objective | int | str, imag
                    num_steps: int = 200, method: str = "adam", learning_rate: float | None = None,
                    epsilon: float | None = None, stop_at: float | None = 0.9, target: int | str | None = None,
                    parameterisation: str = "pixels", decay: float | None = None,
-                   transforms: Transform | list[Transform] | None = None, seed: int = 0,
+                   transforms: Transform | list[Transform] | None = None, seed: int = 0, batch: int = 1,
                    callback: Callable[[Progress], None] | None = None, callback_every: int = 1) -> Result:
     """Change `image` by gradient descent until the model says `target`.
 
     model: from `lib.load_model`, takes float32 [batch, size, size, 3] in [0, 1].
     objective: an Objective, or a class name / id (meaning its cross-entropy).
-    image: float32 [size, size, 3] in [0, 1] to start from; None: seeded noise.
+    image: float32 [size, size, 3] in [0, 1] to start from (or a batch
+        [n, size, size, 3], optimised together); None: seeded noise. With
+        transforms the image may have any size: each view is resized to
+        the model's input size.
     method: "adam" (default, the same settings work for every model),
         "gd" (plain gradient descent, the article's) or "sign" (signed steps).
     learning_rate: step size; None picks the method's default.
@@ -202,6 +219,10 @@ def optimise_image(model: tf.keras.Model, objective: Objective | int | str, imag
         (default 1, a photo's spectrum; 1.5 gives smoother images).
     transforms: random transforms (lib.transforms) applied before each
         forward pass; the image itself is returned untransformed.
+    batch: how many images to make at once from different random starts
+        (with image=None); the loss is their mean, so an objective such as
+        lib.diversity can compare them. Result.images holds them all;
+        early stopping waits until every image reaches stop_at.
     callback: called with a Progress every `callback_every` steps.
 
     Ctrl-C (or the notebook's stop button) ends the run early and still
@@ -212,26 +233,28 @@ def optimise_image(model: tf.keras.Model, objective: Objective | int | str, imag
     _check_settings(model, num_steps, method, learning_rate, epsilon, stop_at)
     transforms = as_transform(transforms)
     size = model_input_size(model)
-    parameters = _parameterise(parameterisation, image, size, seed, epsilon, decay)
+    parameters = _parameterise(parameterisation, image, size, seed, epsilon, decay, batch, any_size=transforms is not None)
     start = parameters.image().numpy()
     target_id = objective.target if target is None else class_id_of(target)
     step = make_step(model, objective, parameters, None, method, float(learning_rate), epsilon, transforms, seed)
-    result = Result(start[0], start[0], np.zeros(1000, np.float32), target_id)
+    result = Result(start[0], start[0], np.zeros(1000, np.float32), target_id, start,
+                    np.zeros((len(start), 1000), np.float32))
     keep_best = transforms is None  # with random transforms the loss is noisy: keep the latest image
     best_loss, began = float("inf"), time.perf_counter()
     try:
         for index in range(num_steps + 1):
             step_began = time.perf_counter()
             loss, probabilities, scored = step()  # scores the image, then updates it
-            loss, probabilities = float(loss), probabilities.numpy()[0]
+            loss, probabilities = float(loss), probabilities.numpy()
             result.step_seconds.append(time.perf_counter() - step_began)
-            probability = None if target_id is None else float(probabilities[target_id])
+            probability = None if target_id is None else float(probabilities[:, target_id].min())
             result.losses.append(loss)
             if probability is not None:
                 result.target_probabilities.append(probability)
             reached = stop_at is not None and probability is not None and probability >= stop_at
             if loss < best_loss or reached or not keep_best:
-                best_loss, result.image, result.probabilities = loss, scored.numpy()[0], probabilities
+                best_loss = loss
+                _keep(result, scored.numpy(), probabilities)
             if callback is not None and (index % callback_every == 0 or reached or index == num_steps):
                 ending = "reached" if reached else "finished" if index == num_steps else None
                 callback(Progress(index, num_steps, loss, probability, scored.numpy()[0], ending, stop_at))
@@ -249,22 +272,38 @@ def optimise_image(model: tf.keras.Model, objective: Objective | int | str, imag
                                   stop_at))
             except KeyboardInterrupt:
                 pass
-    if transforms is not None:  # report what the model says of the image itself, not of a random view
-        result.probabilities = tf.nn.softmax(model(result.image[None], training=False))[0].numpy()
+    if transforms is not None:  # report what the model says of the images themselves, not of a random view
+        _keep(result, result.images, tf.nn.softmax(model(resize_to(result.images, size), training=False)).numpy())
     result.seconds = time.perf_counter() - began
     return result
 
 
+def _keep(result: Result, images: np.ndarray, probabilities: np.ndarray) -> None:
+    """Hold these images [batch, h, w, 3] and their probabilities [batch, 1000] as the result (image: the first)."""
+    result.images, result.batch_probabilities = images, probabilities
+    result.image, result.probabilities = images[0], probabilities[0]
+
+
 def _parameterise(parameterisation: str, image: np.ndarray | None, size: int, seed: int,
-                  epsilon: float | None, decay: float | None = None) -> Parameterisation:
-    """The PixelImage or FourierImage that optimise_image moves."""
+                  epsilon: float | None, decay: float | None = None, batch: int = 1,
+                  any_size: bool = False) -> Parameterisation:
+    """The PixelImage or FourierImage that optimise_image moves.
+
+    any_size: the image may have any size (with transforms, every view is
+    resized to the model's input size before the model sees it).
+    """
+    if isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= 64:
+        raise ValueError(f"batch is how many images to make at once, a whole number from 1 to 64, got {batch!r}.")
+    if batch > 1 and image is not None:
+        raise ValueError("batch makes several images from random starts: leave image unset, or pass a batch of "
+                         "starting images [n, size, size, 3] as image instead.")
     if decay is not None and (parameterisation != "fourier" or isinstance(decay, bool)
                               or not isinstance(decay, (int, float)) or not 0 <= decay <= 4):
         raise ValueError(f"decay shapes the Fourier spectrum: a number from 0 to 4, with parameterisation='fourier' "
                          f"(got decay={decay!r}, parameterisation={parameterisation!r}).")
     if parameterisation == "pixels":
-        start = check_image(noise_image(size, seed) if image is None else image)
-        if start.shape[1:3] != (size, size):
+        start = check_image(np.stack([noise_image(size, seed + k) for k in range(batch)]) if image is None else image)
+        if start.shape[1:3] != (size, size) and not any_size:
             raise ValueError(
                 f"The model takes {size}x{size} images, but the image is {start.shape[2]}x{start.shape[1]}; "
                 f"load it with lib.load_image(path, size={size})."
@@ -274,5 +313,5 @@ def _parameterise(parameterisation: str, image: np.ndarray | None, size: int, se
         if image is not None or epsilon is not None:
             raise ValueError("parameterisation='fourier' starts from its own random spectrum: "
                              "leave image and epsilon unset (use 'pixels' to start from a photo).")
-        return FourierImage(size, seed=seed, decay=1.0 if decay is None else float(decay))
+        return FourierImage(size, batch=batch, seed=seed, decay=1.0 if decay is None else float(decay))
     raise ValueError(f"parameterisation must be one of {PARAMETERISATIONS}, got {parameterisation!r}.")

@@ -16,7 +16,7 @@ from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log 
 import keras
 
 from .names import RECIPES
-from .objectives import centred_logit, cross_entropy, logit, total_variation
+from .objectives import Objective, centred_logit, cross_entropy, logit, total_variation
 from .optimise import Progress, Result, optimise_image
 from .transforms import standard_transforms, strong_transforms
 
@@ -38,9 +38,13 @@ FOURIER_LEARNING_RATE = 0.02
 FOURIER_LEARNING_RATES = {"squeezenet1_1": 0.01}
 
 
-def recipe_settings(recipe: str, target: int | str, tv_weight: float | None = None, model_name: str | None = None) -> dict:
+def recipe_settings(recipe: str, target: int | str | Objective, tv_weight: float | None = None,
+                    model_name: str | None = None) -> dict:
     """The optimise_image arguments (objective included) of a recipe.
 
+    target: a class (the recipe picks its objective for it) or an Objective
+    of your own, e.g. lib.channel("block10", 7), which replaces the recipe's
+    class objective (the recipe's TV term, steps and transforms stay).
     model_name: the model that makes the image; the "fourier" recipe takes a
     smaller learning rate for SqueezeNet (FOURIER_LEARNING_RATES).
     """
@@ -48,7 +52,8 @@ def recipe_settings(recipe: str, target: int | str, tv_weight: float | None = No
         raise ValueError(f"Unknown recipe {recipe!r}: choose one of {', '.join(RECIPES)}.")
     default_tv = {"tv": DEFAULT_TV_WEIGHT, "fourier": FOURIER_TV_WEIGHT}.get(recipe, 0.0)
     tv = default_tv if tv_weight is None else tv_weight
-    objective = {"naive": cross_entropy, "tv": logit, "robust": logit, "fourier": centred_logit}[recipe](target)
+    objective = target if isinstance(target, Objective) else \
+        {"naive": cross_entropy, "tv": logit, "robust": logit, "fourier": centred_logit}[recipe](target)
     if tv:
         objective = objective + tv * total_variation()
     if recipe == "naive":
@@ -66,13 +71,19 @@ def recipe_settings(recipe: str, target: int | str, tv_weight: float | None = No
             "transforms": strong_transforms()}
 
 
-def ideal_image(model: keras.Model, target: int | str, recipe: str = "fourier", *, num_steps: int | None = None,
-                tv_weight: float | None = None, seed: int = 0,
+def ideal_image(model: keras.Model, target: int | str | Objective, recipe: str = "fourier", *,
+                num_steps: int | None = None, tv_weight: float | None = None, seed: int = 0, batch: int = 1,
                 callback: Callable[[Progress], None] | None = None, callback_every: int = 1) -> Result:
-    """The ideal image of `target` for `model`, made with one of the RECIPES."""
+    """The ideal image of `target` for `model`, made with one of the RECIPES.
+
+    target: a class name or id, or an objective such as lib.channel(layer,
+    index) (lesson 08), which takes the place of the recipe's class objective.
+    batch: make several images at once from different random starts
+    (Result.images); add lib.diversity(layer) to an objective to make them differ.
+    """
     settings = recipe_settings(recipe, target, tv_weight, model.name)
     if num_steps is not None:
         settings["num_steps"] = num_steps
     objective = settings.pop("objective")
-    return optimise_image(model, objective, target=target, seed=seed, callback=callback,
-                          callback_every=callback_every, **settings)
+    return optimise_image(model, objective, target=None if isinstance(target, Objective) else target, seed=seed,
+                          batch=batch, callback=callback, callback_every=callback_every, **settings)
