@@ -52,10 +52,11 @@ $(COLAB_STAMP): tools/colab/constraints.txt requirements.txt tools/colab/build-e
 test-colab: $(COLAB_STAMP)
 	$(COLAB_VENV)/bin/python -m pytest tests lessons solutions --nbval-lax --nbval-current-env -v
 
-# Lessons 01, 02, 05 and 06 run in JupyterLab in headless Chromium, checked as a
-# student sees them: widgets render, the live view moves, interact and the class
-# picker respond (tools/browser/run_lessons.py; screenshots in outputs/browser/;
-# about 5 minutes; not part of `make test`). Needs Chromium, which this does not
+# Lessons 01, 02, 05, 06 and 07 run in JupyterLab in headless Chromium, checked as
+# a student sees them: widgets render, the live view moves, interact, the class
+# picker and lesson 07's explorer (a method chosen, an upload) respond
+# (tools/browser/run_lessons.py; screenshots in outputs/browser/; about 6 minutes;
+# not part of `make test`). Needs Chromium, which this does not
 # install: Debian's package, or CHROMIUM=/path/to/chromium.
 CHROMIUM ?= /usr/bin/chromium
 BROWSER_STAMP := $(VENV)/.seecat-browser-installed

@@ -1,7 +1,7 @@
 """Run lessons in JupyterLab, in a real (headless) browser, and check what a student sees.
 
 `make test-browser` runs this. It starts JupyterLab on 127.0.0.1 with a random
-token, opens copies of lessons 01, 02, 05 and 06 in Debian's Chromium through
+token, opens copies of lessons 01, 02, 05, 06 and 07 in Debian's Chromium through
 Playwright, runs each with "Kernel > Restart Kernel and Run All Cells..." and
 checks:
 
@@ -9,7 +9,10 @@ checks:
   - lessons 02 and 06: the live view's image and label change while the optimisation runs;
   - lesson 02: typing another class ("zebra") into the class picker and running
     the live-view cells again makes the live view name that class;
-  - lesson 01: moving the slider of the last `interact` redraws its figure.
+  - lesson 01: moving the slider of the last `interact` redraws its figure;
+  - lesson 07: the explorer's Explain button, with the method "gradcam" chosen, shows
+    a figure and names the class; with "your own file" and nothing uploaded it says
+    so; and after uploading data/dog.png it explains dog.png.
 
 It prints one line per check (✓ or ✗ and what it measured), then "N passed,
 M failed", and exits 1 if any check failed (2 if Chromium is missing).
@@ -44,11 +47,15 @@ WORK = OUT / "work"  # copies of the lessons; must stay under ROOT (the setup ce
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")  # Debian's; never a Playwright download
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-# lesson -> the most seconds Run All may take. On a quiet 2-core CPU lesson 06 takes about 150 s and the
-# others under 30 s; the limits leave room for a busy machine (a run that finishes sooner doesn't wait).
+# lesson -> the most seconds Run All may take. On a quiet 2-core CPU lesson 06 takes about 150 s, lesson 07
+# about 60 s and the others under 30 s; the limits leave room for a busy machine (a run that finishes
+# sooner doesn't wait).
 LESSONS = {"01_noise_classification": 300, "02_naive_ideal_cat": 300,
-           "05_exercises": 300, "06_what_the_network_really_sees": 1200}
+           "05_exercises": 300, "06_what_the_network_really_sees": 1200,
+           "07_where_does_the_network_look": 600}
 NEW_CLASS = "zebra"  # typed into lesson 02's class picker
+EXPLORER_CELL = "lib.explanation_explorer("  # lesson 07's cell that shows the explorer
+EXPLAIN_TIMEOUT_MS = 180_000  # one click of Explain: a second or two on a quiet CPU, more when it compiles or the CPU is busy
 LIVE_CELL = "callback=view"  # code in the cells (lessons 02 and 06) that run an optimisation shown in a live view
 
 results: list[bool] = []
@@ -303,6 +310,8 @@ def run_lesson(page: Page, lab: JupyterLab, name: str, timeout_s: float) -> None
         check_live_view(page, name)
     if name.startswith("02"):
         check_class_picker(page, name)
+    if name.startswith("07"):
+        check_explorer(page, name)
 
 
 def check_interact(page: Page, name: str) -> None:
@@ -368,6 +377,83 @@ def check_class_picker(page: Page, name: str) -> None:
              or [""])[-1]  # the Label widget: the last text in the view (the bar's own label is empty)
     check(finished and NEW_CLASS in label, f"{name}: after typing {NEW_CLASS!r} and running again, the live view says: {label!r}")
     shot(live_view(page), f"{name}_liveview_{NEW_CLASS}")
+
+
+def check_explorer(page: Page, name: str) -> None:
+    """Lesson 07: the explorer explains a photo with the method chosen, says when no file was uploaded,
+    and explains a file uploaded through its upload button."""
+    explorer = cell(page, EXPLORER_CELL).locator(".jp-OutputArea-output .widget-vbox").first
+    button = explorer.locator("button.widget-button", has_text="Explain")
+    output = explorer.locator(".widget-output")
+    if not check(explorer.count() == 1 and button.count() == 1 and button.is_visible(),
+                 f"{name}: the explorer renders, with its Explain button"):
+        return
+    def dropdown(label: str):  # the <select> of the Dropdown described as `label`
+        return explorer.locator(".widget-dropdown").filter(
+            has=page.locator(".widget-label", has_text=re.compile(f"^{re.escape(label)}$"))).locator("select")
+    def printed() -> str:  # what the explorer printed (its Output's stdout)
+        return "\n".join(output.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stdout']")
+                         .all_inner_texts()).strip()
+    def explain(wait_for: str, image: bool) -> tuple[bool, float]:
+        """Click Explain, then wait until the output prints a line starting with `wait_for` (and shows an image)."""
+        button.scroll_into_view_if_needed()
+        began = time.monotonic()
+        button.click()
+        try:
+            page.wait_for_function(
+                """([box, start, image]) => {
+                     const out = box.querySelector('.widget-output');
+                     const lines = [...out.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stdout"]')]
+                       .flatMap(o => o.textContent.split('\\n')).map(l => l.trim());
+                     return lines.some(l => l.startsWith(start)) && (!image || !!out.querySelector('img'));
+                   }""", arg=[explorer.element_handle(), wait_for, image], timeout=EXPLAIN_TIMEOUT_MS)
+            return True, time.monotonic() - began
+        except Exception:
+            return False, time.monotonic() - began
+
+    # 1. A shipped photo, the method "gradcam", as a student would choose them.
+    method = dropdown("method")
+    method.select_option(label="gradcam")
+    chosen = method.input_value()
+    start = "cat: where efficientnet_lite0 looks for"
+    ok, seconds = explain(start, image=True)
+    line = next((l for l in printed().splitlines() if l.startswith("cat:")), printed()[:120])
+    check(ok and chosen == "gradcam", f"{name}: method {chosen!r}, Explain printed {line!r} "
+          f"and showed a figure ({'after' if ok else 'nothing after'} {seconds:.0f} s)")
+    figure = output.locator("img").first
+    size = figure.evaluate("img => [img.naturalWidth, img.naturalHeight]") if figure.count() else [0, 0]
+    ratio = size[0] / size[1] if size[1] else 0
+    check(0 < ratio < 3, f"{name}: the figure holds the photo and one map, as for one method "
+          f"({size[0]}x{size[1]} pixels, width/height {ratio:.1f}; all five would be wider)")
+    shot(explorer, f"{name}_explorer_gradcam")
+
+    # 2. "your own file" with nothing uploaded: the output says so.
+    dropdown("photo").select_option(label="your own file (upload it below)")
+    start = "\u2717 No file uploaded yet"
+    ok, seconds = explain(start, image=False)
+    check(ok and not output.locator("img").count(),
+          f"{name}: with no file uploaded, Explain says: {(printed().splitlines() or [''])[0][:100]!r}")
+    shot(explorer, f"{name}_explorer_no_upload")
+
+    # 3. Upload data/dog.png through the upload button's file chooser (its <input type=file> is not in the page).
+    upload = explorer.locator("button.widget-upload")
+    try:
+        with page.expect_file_chooser(timeout=15_000) as chooser:
+            upload.click()
+        chooser.value.set_files(str(ROOT / "data" / "dog.png"))
+    except Exception as error:
+        check(False, f"{name}: uploading data/dog.png: {type(error).__name__}: {str(error).splitlines()[0]}")
+        return
+    try:  # the button counts the files it holds, "(1)", once the upload's value is set
+        page.wait_for_function("button => button.textContent.includes('(1)')", arg=upload.element_handle(), timeout=30_000)
+    except Exception:
+        pass
+    page.wait_for_timeout(1000)  # the value travels to the kernel
+    ok, seconds = explain("dog.png: where efficientnet_lite0 looks for", image=True)
+    line = next((l for l in printed().splitlines() if "dog.png" in l), printed()[:120])
+    check(ok, f"{name}: after uploading data/dog.png (button: {upload.inner_text().strip()!r}), Explain printed "
+          f"{line!r} and showed a figure ({'after' if ok else 'nothing after'} {seconds:.0f} s)")
+    shot(explorer, f"{name}_explorer_upload")
 
 
 def main() -> int:
