@@ -1,17 +1,21 @@
-"""The `seecat` command line: classify, ideal, attack, explain and models.
+"""The `seecat` command line: classify, ideal, attack, explain, dream, layers and models.
 
     seecat classify data/cat.png --top 5
     seecat ideal "Siamese cat" --recipe tv --out outputs/ideal_cat.png
     seecat ideal "Siamese cat" --recipe fourier --judge efficientnet_lite2 --out outputs/cat.png
+    seecat ideal --channel block10:7 --out outputs/block10_7.png
     seecat attack data/dog.png --target "Siamese cat" --eps 4 --out outputs/dog_as_cat.png
     seecat explain data/cat.png --method gradcam --out outputs/cat_gradcam.png
+    seecat dream data/cat.png --layer block6 --out outputs/cat_dream.png
+    seecat layers
     seecat models
 
 Every command takes --model NAME and --json (one JSON object on stdout,
 whatever else loading a model prints: that goes to stderr). Bad input exits
 with status 2 and a one-line error on stderr, before TensorFlow loads where
-it can: names, files and the --out path are checked first. `ideal` and
-`attack` draw a progress bar on stderr when it is a terminal (--quiet hides
+it can: names, files, LAYER:INDEX and the --out path are checked first; a
+layer name or channel index once the model has loaded. `ideal`, `attack` and
+`dream` draw a progress bar on stderr when it is a terminal (--quiet hides
 it). If the image can't be saved after all, it goes to a fallback file
 and the message says where (exit status 1): the work is never lost.
 """
@@ -36,6 +40,8 @@ ATTACK_LEARNING_RATE = 1 / 255
 DEFAULT_METHOD = "gradcam"
 FIGURE_FORMATS = (".png", ".jpg", ".jpeg", ".webp")  # what matplotlib's savefig writes of lib.images.SAVE_FORMATS
 FIGURE_DPI = 150
+CHANNEL_EXAMPLE = "block10:7"
+MAX_OCTAVES, MAX_STEPS_PER_OCTAVE = 8, 1000  # lib.features.deep_dream's limits, checked here before TensorFlow loads
 
 
 class UsageError(Exception):
@@ -53,6 +59,27 @@ def _positive_int(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
     return int(text)
+
+
+def _at_most(limit: int):
+    """An argparse type: a whole number from 1 to `limit`."""
+
+    def whole_number(text: str) -> int:
+        value = _positive_int(text)
+        if value > limit:
+            raise argparse.ArgumentTypeError(f"expected a whole number from 1 to {limit}, got {text!r}")
+        return value
+
+    return whole_number
+
+
+def _channel(text: str) -> tuple[str, int]:
+    """LAYER:INDEX -> (layer, index); whether the model has them is checked once it has loaded."""
+    layer, colon, index = text.rpartition(":")
+    if not colon or not layer.strip() or not (index.isascii() and index.isdigit()):
+        raise argparse.ArgumentTypeError(f"expected LAYER:INDEX, a layer name and a channel number from 0, "
+                                         f"e.g. {CHANNEL_EXAMPLE} (`seecat layers` lists the layers), got {text!r}")
+    return layer, int(index)
 
 
 def _non_negative_float(text: str) -> float:
@@ -88,10 +115,15 @@ def build_parser() -> Parser:
     classify.add_argument("image", help="an image file (JPEG, PNG, GIF, BMP, WebP)")
     classify.add_argument("--top", type=_positive_int, default=5, help="how many classes (default 5)")
 
-    ideal = commands.add_parser("ideal", parents=[shared], help="turn noise into a class's ideal image")
-    ideal.add_argument("target", metavar="CLASS", help='a class name, e.g. "Siamese cat", or an id 0..999')
-    ideal.add_argument("--recipe", choices=RECIPES, default="naive",
-                       help="naive (default), tv, robust (transforms) or fourier (Fourier + colour + transforms)")
+    ideal = commands.add_parser("ideal", parents=[shared], help="turn noise into a class's or a channel's ideal image")
+    ideal.add_argument("target", metavar="CLASS", nargs="?",
+                       help='a class name, e.g. "Siamese cat", or an id 0..999 (or give --channel instead)')
+    ideal.add_argument("--channel", type=_channel, metavar="LAYER:INDEX",
+                       help=f"the ideal image of one channel of an inner layer instead of a class, "
+                            f"e.g. {CHANNEL_EXAMPLE} (`seecat layers` lists the layers)")
+    ideal.add_argument("--recipe", choices=RECIPES,
+                       help="naive (default for a class), tv, robust (transforms) or fourier "
+                            "(Fourier + colour + transforms; default for a channel)")
     ideal.add_argument("--steps", type=_positive_int, help="at most this many steps (default: the recipe's)")
     ideal.add_argument("--tv", type=_non_negative_float, help="total-variation weight (default: 0.01 for tv, 0.0003 for fourier, else 0)")
     ideal.add_argument("--judge", help="a second model that never saw the image gives its opinion")
@@ -114,6 +146,16 @@ def build_parser() -> Parser:
     explain.add_argument("--out", help="where to save the photo and the map laid over it (.png); "
                                        "without it, only the numbers")
 
+    dream = commands.add_parser("dream", parents=[shared], help="DeepDream: more of what a layer sees in a photo")
+    dream.add_argument("image", help="the photo to dream on")
+    dream.add_argument("--layer", required=True, help="an inner layer, e.g. block6 (`seecat layers` lists them)")
+    dream.add_argument("--octaves", type=_at_most(MAX_OCTAVES), default=3,
+                       help=f"how many scales, small to full size (default 3, at most {MAX_OCTAVES})")
+    dream.add_argument("--steps-per-octave", type=_at_most(MAX_STEPS_PER_OCTAVE), default=20,
+                       help="steps at each scale (default 20)")
+    dream.add_argument("--out", required=True, help="where to save the dream (.png)")
+
+    commands.add_parser("layers", parents=[shared], help="the model's inner layers that --channel and --layer take")
     commands.add_parser("models", parents=[shared], help="the models and whether each works offline now")
     return parser
 
@@ -172,7 +214,7 @@ def _save(picture, out: Path, report: dict) -> None:
 
 
 class ProgressBar:
-    """A one-line progress bar on stderr for optimise_image's callback."""
+    """A one-line progress bar on stderr for optimise_image's callback: p(target), or the loss when there is none."""
 
     def __init__(self, target_name: str):
         self.target_name = target_name
@@ -180,17 +222,39 @@ class ProgressBar:
     def __call__(self, progress) -> None:
         done = progress.num_steps if progress.stop_reason else progress.step
         filled = round(BAR_WIDTH * done / max(progress.num_steps, 1))
-        probability = "" if progress.probability is None else f" p({self.target_name}) = {progress.probability:.3f}"
+        score = (f" loss = {progress.loss:.4g}" if progress.probability is None
+                 else f" p({self.target_name}) = {progress.probability:.3f}")
         ending = {"reached": " reached, stopped early", "finished": " done", "interrupted": " interrupted"}
         line = (f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] step {progress.step}/{progress.num_steps}"
-                f"{probability}{ending.get(progress.stop_reason, '')}")
+                f"{score}{ending.get(progress.stop_reason, '')}")
         print(line, end="\n" if progress.stop_reason else "", file=sys.stderr, flush=True)
 
 
-def _progress_bar(args, target: int):
-    from .classes import class_name
+class StepCounter:
+    """A callback that remembers how many steps a run has made, and passes each Progress on to `then` (or not)."""
 
-    return None if args.quiet or not sys.stderr.isatty() else ProgressBar(class_name(target))
+    def __init__(self, then=None):
+        self.then, self.steps = then, 0
+
+    def __call__(self, progress) -> None:
+        self.steps = progress.step
+        if self.then is not None:
+            self.then(progress)
+
+
+def _progress_bar(args, target_name: str):
+    return None if args.quiet or not sys.stderr.isatty() else ProgressBar(target_name)
+
+
+def _check_inner_layer(model, layer: str, index: int | None, option: str) -> None:
+    """Refuse a layer the model lacks, or a channel it doesn't have, with the library's message (a UsageError)."""
+    from .layers import check_needs
+
+    try:
+        check_needs(model, ((layer, index),))
+    except ValueError as error:
+        message = str(error).replace("lib.layer_names(model)", f"`seecat layers --model {model.name}`")
+        raise UsageError(f"{option}: {message}") from None
 
 
 def _check_names(args) -> None:
@@ -224,19 +288,40 @@ def run_ideal(args) -> dict:
     import lib
 
     _check_names(args)
-    target, out = lib.class_id_of(args.target), _check_out(args.out)
+    if args.target is not None and args.channel is not None:
+        raise UsageError("give a CLASS or --channel LAYER:INDEX, not both (see: seecat ideal --help)")
+    if args.target is None and args.channel is None:
+        raise UsageError(f"ideal needs a CLASS (e.g. \"Siamese cat\") or --channel LAYER:INDEX "
+                         f"(e.g. {CHANNEL_EXAMPLE}) (see: seecat ideal --help)")
+    if args.channel is not None and args.judge is not None:
+        raise UsageError("--judge asks a second model about a class: give a CLASS, not --channel")
+    target = None if args.target is None else lib.class_id_of(args.target)
+    out = _check_out(args.out)
+    recipe = args.recipe or ("naive" if args.channel is None else "fourier")
     model = lib.load_model(args.model)
-    settings = lib.recipes.recipe_settings(args.recipe, target, args.tv, model.name)
+    if args.channel is None:
+        goal, label = target, lib.class_name(target)
+    else:
+        (layer, index), label = args.channel, f"{args.channel[0]}:{args.channel[1]}"
+        _check_inner_layer(model, layer, index, f"--channel {label}")
+        goal = lib.channel(layer, index)
+    settings = lib.recipes.recipe_settings(recipe, goal, args.tv, model.name)
     if args.steps is not None:
         settings["num_steps"] = args.steps
     if args.no_early_stop:
         settings["stop_at"] = None
     objective = settings.pop("objective")
-    result = lib.optimise_image(model, objective, target=target, seed=args.seed, callback=_progress_bar(args, target),
+    result = lib.optimise_image(model, objective, target=target, seed=args.seed, callback=_progress_bar(args, label),
                                 **settings)
-    report = {"model": model.name, "recipe": args.recipe, "target": {"id": target, "name": lib.class_name(target)},
-              "probability": round(result.probability, 6), "steps": result.num_steps, "reached": result.reached,
-              "interrupted": result.interrupted, "seconds": round(result.seconds, 2), "out": str(out)}
+    report = {"model": model.name, "recipe": recipe}
+    if args.channel is None:
+        report.update(target={"id": target, "name": lib.class_name(target)},
+                      probability=round(result.probability, 6), reached=result.reached)
+    else:  # no probability to watch: the channel's mean activation on the image made
+        mean = float(lib.activations(model, result.image, layer)[..., index].mean())
+        report.update(layer=layer, index=index, mean_activation=round(mean, 6))
+    report.update(steps=result.num_steps, interrupted=result.interrupted, seconds=round(result.seconds, 2),
+                  out=str(out))
     _save(result.image, out, report)
     if args.judge is not None:
         opinion = lib.second_opinion(lib.load_model(args.judge), result.image, target)
@@ -258,7 +343,7 @@ def run_attack(args) -> dict:
     image = lib.load_image(args.image, size=lib.model_input_size(model))
     result = lib.optimise_image(model, lib.cross_entropy(target), image, num_steps=args.steps,
                                 learning_rate=ATTACK_LEARNING_RATE, epsilon=args.eps / 255,
-                                callback=_progress_bar(args, target))
+                                callback=_progress_bar(args, lib.class_name(target)))
     top1 = int(result.probabilities.argmax())
     report = {"model": model.name, "target": {"id": target, "name": lib.class_name(target)},
               "success": bool(result.reached and top1 == target), "probability": round(result.probability, 6),
@@ -296,6 +381,43 @@ def run_explain(args) -> dict:
     return report
 
 
+def run_dream(args) -> dict:
+    import lib
+
+    _check_names(args)
+    lib.load_image(args.image, size=None)  # a bad file fails here, before anything is written or loaded
+    out = _check_out(args.out)
+    model = lib.load_model(args.model)
+    _check_inner_layer(model, args.layer, None, f"--layer {args.layer}")
+    photo = lib.load_image(args.image, size=lib.model_input_size(model))
+    counter = StepCounter(_progress_bar(args, args.layer))
+    start = time.perf_counter()
+    result = lib.deep_dream(model, photo, args.layer, octaves=args.octaves, steps_per_octave=args.steps_per_octave,
+                            callback=counter)
+    seconds = time.perf_counter() - start  # every octave's (the Result's own seconds are the last octave's)
+    before, after = (float((lib.activations(model, image, args.layer) ** 2).mean()) for image in (photo, result.image))
+    report = {"model": model.name, "image": args.image, "layer": args.layer, "octaves": args.octaves,
+              "steps_per_octave": args.steps_per_octave, "steps": counter.steps,
+              "mean_squared_activation": {"before": round(before, 6), "after": round(after, 6)},
+              "interrupted": result.interrupted, "seconds": round(seconds, 2), "out": str(out)}
+    _save(result.image, out, report)
+    return report
+
+
+def run_layers(args) -> dict:
+    import lib
+
+    _check_names(args)
+    model = lib.load_model(args.model)
+    keras_names = lib.layers.aliases(model)
+    rows = []
+    for name in lib.layer_names(model):
+        _, height, width, channels = model.get_layer(keras_names[name]).output.shape
+        rows.append({"name": name, "keras_name": keras_names[name], "height": int(height), "width": int(width),
+                     "channels": int(channels)})
+    return {"model": model.name, "layers": rows}
+
+
 def run_models(args) -> dict:
     from .names import MODELS, available_offline, default_model_name
 
@@ -317,6 +439,13 @@ def _print_human(command: str, report: dict) -> None:
         if not any(report["quarter_shares"].values()):
             print(f"(the map is all zero: nothing in the image speaks for this class, as {report['method']} sees it)")
         print(f"overlay: {report['out']}" if report["out"] else "overlay: not saved (add --out overlay.png)")
+    elif command == "layers":
+        rows = report["layers"]
+        print(f"{report['model']}: {len(rows)} layers, input to output (height x width x channels)")
+        name_width, keras_width = (max((len(row[key]) for row in rows), default=0) for key in ("name", "keras_name"))
+        for row in rows:
+            print(f"{row['name']:{name_width}s}  {row['keras_name']:{keras_width}s}  "
+                  f"{row['height']:3d} x {row['width']:3d} x {row['channels']:4d}")
     elif command == "models":
         for row in report["models"]:
             state = "offline now" if row["available_offline"] else "needs a download"
@@ -328,7 +457,7 @@ def _print_human(command: str, report: dict) -> None:
 
 
 COMMANDS = {"classify": run_classify, "ideal": run_ideal, "attack": run_attack, "explain": run_explain,
-            "models": run_models}
+            "dream": run_dream, "layers": run_layers, "models": run_models}
 
 
 @contextlib.contextmanager

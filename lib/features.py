@@ -54,8 +54,8 @@ def deep_dream(model: keras.Model, image: np.ndarray, layer: str, *, octaves: in
     lib.optimise_image with a small random shift (jitter) before every step.
     image: float32 [h, w, 3] in [0, 1]; the result is at the model's size.
     callback: a lib.LiveView, told of every step through all the octaves.
-    Returns the last octave's Result (its `image` is the dream; Ctrl-C keeps
-    the dream so far).
+    Returns a Result: `image` is the dream; `losses`, `num_steps` and
+    `seconds` cover every octave (Ctrl-C keeps the dream so far).
     """
     size = model_input_size(model)
     photo = check_image(image)
@@ -71,7 +71,7 @@ def deep_dream(model: keras.Model, image: np.ndarray, layer: str, *, octaves: in
     sizes = [max(32, round(size / octave_scale**k)) for k in reversed(range(octaves))]
     dream = resize_and_crop(photo[0], sizes[0])
     total = octaves * steps_per_octave
-    result = None
+    result, losses, step_seconds, steps_made, seconds = None, [], [], 0, 0.0
     for octave, octave_size in enumerate(sizes):
         offset = octave * steps_per_octave
         last = octave == len(sizes) - 1
@@ -85,9 +85,13 @@ def deep_dream(model: keras.Model, image: np.ndarray, layer: str, *, octaves: in
                                 learning_rate=learning_rate, stop_at=None, transforms=jitter(DREAM_JITTER),
                                 callback=None if callback is None else told)
         dream = result.image
+        losses += result.losses
+        step_seconds += result.step_seconds
+        steps_made, seconds = steps_made + result.num_steps, seconds + result.seconds
         if result.interrupted:
             break
-    result.image = _resized(dream, size)
+    result.image, result.images = _resized(dream, size), _resized(dream, size)[None]
+    result.losses, result.step_seconds, result.num_steps, result.seconds = losses, step_seconds, steps_made, seconds
     return result
 
 

@@ -72,7 +72,7 @@ def test_models_lists_offline_availability(capsys):
     (["attack", "data/dog.png", "--target", "zebra", "--eps", "300", "--out", "x.png"], "0-255"),
     (["attack", "data/dog.png", "--out", "x.png"], "--target"),
     (["attack", "data/dog.png", "--target", "zebra", "--out", "data/dog.png"], "shipped originals"),
-    (["dream"], "invalid choice"),
+    (["paint"], "invalid choice"),  # no such command (`dream` is one now)
     (["ideal", "zebra", "--recipe", "deepdream", "--out", "x.png"], "invalid choice"),
     (["ideal", "zebra", "--judge", "resnet", "--out", "x.png"], "Unknown model 'resnet'"),
 ])
