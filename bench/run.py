@@ -5,12 +5,14 @@
     python bench/run.py --notebooks # only each notebook's run time and peak memory (the README's table)
     python bench/run.py --goals     # only steps and seconds to the goal
     python bench/run.py --explain   # only seconds per attribution map, batched and one image per call
+    python bench/run.py --inside    # only lesson 08's costs: a channel's image, a diverse batch, DeepDream
 
 Sections: 1. the cost of one step (eager loop, lib loop, bare tf.function);
 2. steps and seconds to the goal, the article's recipe against lib's defaults;
 3. each notebook's run time and its kernel's peak memory; 4. peak memory of lesson 02's kernel, Lite0 against VGG16;
 5. how often a second network agrees with each recipe's ideal images; 6. seconds per attribution map
-(lib.attribution), each method batched and one image per model call.
+(lib.attribution), each method batched and one image per model call; 7. inside the network: one channel's ideal
+image, a batch of four with the diversity term, DeepDream.
 """
 
 from __future__ import annotations
@@ -330,6 +332,47 @@ def explain_rows(repeats: int, tiny: bool = False) -> list[str]:
                    f"Peak memory of this process (TensorFlow, Lite0, the maps): {peak_rss_mb()} MB."]
 
 
+INSIDE_STEPS = 256  # the Fourier recipe's own number of steps
+INSIDE_CHANNEL = ("block10", 33)  # lesson 08's block10 channel
+
+
+def inside_rows(tiny: bool = False) -> list[str]:
+    """Lesson 08's costs with Lite0: one channel's ideal image, a batch of four with the diversity term against one,
+    DeepDream on the cat photo (each run once, after a short warm-up run)."""
+    model = lib.load_model("efficientnet_lite0")
+    steps = 4 if tiny else INSIDE_STEPS
+    layer, index = INSIDE_CHANNEL
+    one_objective = lib.channel(layer, index)
+    four_objective = lib.channel(layer, index) + 10.0 * lib.diversity(layer)
+
+    def run(objective, batch: int):
+        lib.ideal_image(model, objective, "fourier", num_steps=2, batch=batch)  # warm-up
+        began = time.perf_counter()
+        result = lib.ideal_image(model, objective, "fourier", num_steps=steps, batch=batch)
+        return time.perf_counter() - began, result
+
+    one_seconds, one = run(one_objective, 1)
+    four_seconds, _ = run(four_objective, 4)
+    cat = lib.load_image(lib.data_path("cat.png"), size=224)
+    octaves, per_octave = (1, 2) if tiny else (3, 20)
+    lib.deep_dream(model, cat, "block11", octaves=octaves, steps_per_octave=1)  # warm-up
+    began = time.perf_counter()
+    lib.deep_dream(model, cat, "block11", octaves=octaves, steps_per_octave=per_octave)
+    dream_seconds = time.perf_counter() - began
+    reached = float(lib.activations(model, one.image, layer)[..., index].mean())
+    rows = ["| task | settings | seconds | target | within target |", "|---|---|---|---|---|",
+            f"| one channel's ideal image | {layer} #{index}, Fourier recipe, {steps} steps | {one_seconds:.1f} "
+            f"| <= 15 s | {'yes' if one_seconds <= 15 else 'no'} |",
+            f"| four diverse images in one batch | + 10 x diversity({layer!r}), {steps} steps | {four_seconds:.1f} "
+            f"({four_seconds / one_seconds:.1f}x one) | <= 2x one | {'yes' if four_seconds <= 2 * one_seconds else 'no'} |",
+            f"| DeepDream on the cat photo, 224 px | block11, {octaves} octaves x {per_octave} steps | {dream_seconds:.1f} "
+            f"| <= 20 s | {'yes' if dream_seconds <= 20 else 'no'} |"]
+    for row in rows[2:]:
+        print(row, file=sys.stderr, flush=True)
+    return rows + ["", f"The channel's mean activation over its ideal image: {reached:.1f}. Each run compiles its own "
+                   "step (about a second, included); a short run before each warms TensorFlow up."]
+
+
 def machine() -> str:
     return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, TensorFlow {tf.__version__}"
 
@@ -342,11 +385,13 @@ def main(argv: list[str] | None = None) -> int:
     only.add_argument("--goals", action="store_true", help="only section 2: steps and seconds to the goal")
     only.add_argument("--explain", action="store_true", help="only section 6: seconds per attribution map "
                                                              "(with --tiny: smaller settings, one repeat)")
+    only.add_argument("--inside", action="store_true", help="only section 7: lesson 08's channel images, a diverse "
+                                                            "batch and DeepDream (with --tiny: a few steps)")
     args = parser.parse_args(argv)
     explain_repeats = 1 if args.tiny else EXPLAIN_REPEATS
-    if args.notebooks or args.goals or args.explain:
+    if args.notebooks or args.goals or args.explain or args.inside:
         rows = notebook_rows() if args.notebooks else explain_rows(explain_repeats, args.tiny) if args.explain else \
-            goal_rows(lib.load_model("efficientnet_lite0"), ARTICLE_STEPS)
+            inside_rows(args.tiny) if args.inside else goal_rows(lib.load_model("efficientnet_lite0"), ARTICLE_STEPS)
         print(f"Measured on {machine()}, {time.strftime('%Y-%m-%d')}.\n", *rows, sep="\n")
         return 0
     explain = explain_rows(explain_repeats, args.tiny)  # first, while the process holds only Lite0: its peak is its own
@@ -364,7 +409,8 @@ def main(argv: list[str] | None = None) -> int:
                  *agreement_rows(GALLERY[:1] if args.tiny else GALLERY, 4 if args.tiny else 256,
                                  None if args.tiny else ROOT / "docs" / "gallery.jpg"),
                  "\n### 6. Attribution maps, efficientnet_lite0 on data/cat.png at 224x224: seconds per map, medians "
-                 f"of {explain_repeats} after a warm-up call\n", *explain]
+                 f"of {explain_repeats} after a warm-up call\n", *explain,
+                 "\n### 7. Inside the network (lesson 08), efficientnet_lite0\n", *inside_rows(args.tiny)]
     print("\n".join(sections))
     return 0
 

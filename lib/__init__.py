@@ -33,7 +33,7 @@ _NAMES = {
     "plotting": ("change_size_255", "show_change", "show_deletion_curves", "show_explanation",
                  "show_history", "show_images", "show_top_k"),
     "recipes": ("RECIPES", "ideal_image"),
-    "widgets": ("LiveView", "class_picker", "explanation_explorer"),
+    "widgets": ("LiveView", "channel_explorer", "class_picker", "explanation_explorer"),
 }
 _MODULE_OF = {name: module for module, names in _NAMES.items() for name in names}
 _SUBMODULES = ("cli", "environment", "exercises", "layers", "parameterisations", "quiet", "transforms", *_NAMES)

@@ -61,7 +61,8 @@ def aliases(model: keras.Model) -> dict[str, str]:
     present = set(names)
     if "_conv_stem" in present:  # EfficientNet-Lite
         readable = {"stem": "_bn0_relu6"}
-        blocks = sorted({int(match.group(1)) for n in names if (match := re.match(r"_blocks\.(\d+)[._]", n))})
+        numbers = (re.match(r"_blocks\.(\d+)[._]", name) for name in names)
+        blocks = sorted({int(number.group(1)) for number in numbers if number})
         for block in blocks:
             readable[f"block{block}"] = f"_blocks.{block}_add" if f"_blocks.{block}_add" in present else f"_blocks.{block}._bn2"
         readable["head"] = "_bn1_relu6"
@@ -93,7 +94,7 @@ def find_layer(model: keras.Model, name: str) -> keras.layers.Layer:
     names = [layer.name for layer in spatial_layers(model)]
     if isinstance(name, str) and (name in readable or name in names):
         return model.get_layer(readable.get(name, name))
-    close = difflib.get_close_matches(str(name), [*readable, *names], n=3, cutoff=0.5)
+    close = difflib.get_close_matches(str(name), list(dict.fromkeys([*readable, *names])), n=3, cutoff=0.5)
     hint = f"Did you mean {' or '.join(repr(n) for n in close)}? " if close else ""
     listed = layer_names(model) or names
     where = (f"Its layers run from {listed[0]!r} to {listed[-1]!r}: lib.layer_names(model) lists them."

@@ -59,6 +59,12 @@ class Objective:
                          + other(logits, image, activations), f"{self.name} + {other.name}", targets,
                          tuple(dict.fromkeys(self.needs + other.needs)))
 
+    def __radd__(self, other) -> "Objective":
+        """`sum(objectives)` starts from 0: 0 + objective is the objective."""
+        if isinstance(other, (int, float)) and not isinstance(other, bool) and other == 0:
+            return self
+        return NotImplemented
+
     def __mul__(self, weight: float) -> "Objective":
         if isinstance(weight, bool) or not isinstance(weight, (int, float)):
             return NotImplemented

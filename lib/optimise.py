@@ -140,6 +140,8 @@ def make_step(model: tf.keras.Model, objective: Objective, image: tf.Variable | 
     closure, so each call of make_step gets its own fresh optimiser state.
     """
     check_needs(model, objective.needs)  # an unknown layer or channel is refused before anything is compiled
+    if objective.layers:
+        feature_model(model, objective.layers)  # built here, once, rather than while the step is being traced
     if isinstance(image, tf.Variable):
         image = PixelImage(image.numpy() if start is None else np.asarray(start), epsilon, variable=image)
     parameters, size = image.variable, model_input_size(model)

@@ -1,4 +1,4 @@
-"""Notebook widgets: pick a class by typing its name, watch an optimisation live, explore attribution maps.
+"""Notebook widgets: pick a class by typing its name, watch an optimisation live, explore maps and channels.
 
 All work with ipywidgets 7 (Colab's) and 8 (JupyterLab's): they display
 through `_ipython_display_`, which both versions understand.
@@ -207,7 +207,8 @@ class ExplanationExplorer:
             raise ValueError("photos must hold at least one {label: image}.")
         self.model, self.photos = model, dict(photos)
         self.photo = widgets.Dropdown(options=[*self.photos, OWN_FILE], description="photo")
-        self.upload = widgets.FileUpload(accept="image/*", multiple=False, description="upload a photo")
+        self.upload = widgets.FileUpload(accept="image/*", multiple=False, description="upload a photo",
+                                         layout=widgets.Layout(width="16em"))  # room for the count, "(1)"
         self.use_top = widgets.Checkbox(value=True, description="explain the model's top class")
         self.picker = ClassPicker(default_class)
         self.method = widgets.Dropdown(options=[ALL_METHODS, *ATTRIBUTION_METHODS], description="method")
@@ -264,4 +265,68 @@ class ExplanationExplorer:
 def explanation_explorer(model, photos: dict, default_class: int | str = "Siamese cat") -> ExplanationExplorer:
     """A photo chooser (shipped photos or an upload), a class picker and a method menu, with an Explain button."""
     return ExplanationExplorer(model, photos, default_class)
+
+
+class ChannelExplorer:
+    """Pick a layer and a channel; "Visualise" makes its ideal image live, then shows where the photos excite it most.
+
+    model: from lib.load_model. photos: {name: image at the model's size},
+    searched for the channel's top patches (lib.top_patches).
+    """
+
+    def __init__(self, model, photos: dict, layer: str | None = None, index: int = 0, num_steps: int = 128):
+        from .layers import channel_count, layer_names
+
+        if not photos:
+            raise ValueError("photos must hold at least one {name: image}.")
+        self.model, self.photos, self._count = model, dict(photos), channel_count
+        names = layer_names(model)
+        self.layer = widgets.Dropdown(options=names, value=layer or names[len(names) // 2], description="layer")
+        self.index = widgets.BoundedIntText(value=index, min=0, max=channel_count(model, self.layer.value) - 1,
+                                            description="channel")
+        self.range = widgets.Label()
+        self.steps = widgets.IntSlider(value=num_steps, min=32, max=512, step=32, description="steps")
+        self.button = widgets.Button(description="Visualise", button_style="primary")
+        self.view = LiveView(num_steps=num_steps, every=8)
+        self.output = widgets.Output()
+        self.layer.observe(lambda change: self._layer_changed(), names="value")
+        self.button.on_click(lambda _: self.visualise())
+        self._layer_changed()
+        self.widget = widgets.VBox([self.layer, widgets.HBox([self.index, self.range]), self.steps, self.button,
+                                    self.view.widget, self.output])
+
+    def _layer_changed(self) -> None:
+        count = self._count(self.model, self.layer.value)
+        self.index.max = count - 1
+        self.range.value = f"0 to {count - 1}"
+
+    def visualise(self) -> None:
+        """What the button does: the channel's ideal image (Fourier recipe), then its top patches in the photos."""
+        from .features import top_patches
+        from .layers import activations
+        from .objectives import channel
+        from .plotting import show_images
+        from .recipes import ideal_image
+
+        layer, index, steps = self.layer.value, int(self.index.value), int(self.steps.value)
+        self.output.clear_output(wait=True)
+        self.view.num_steps = steps
+        with self.output:
+            try:
+                result = ideal_image(self.model, channel(layer, index), "fourier", num_steps=steps,
+                                     callback=self.view, callback_every=4)
+                reached = float(activations(self.model, result.image, layer)[..., index].mean())
+                patches = top_patches(self.model, self.photos, layer, index)
+                titles = [f"{layer} #{index}\n{reached:.1f}"] + [f"{p.source}\n{p.activation:.1f}" for p in patches]
+                display(show_images([result.image] + [p.image for p in patches], titles, columns=len(titles)))
+            except ValueError as error:
+                print(f"\u2717 {error}")
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
+
+
+def channel_explorer(model, photos: dict, layer: str | None = None, index: int = 0) -> ChannelExplorer:
+    """A layer menu and a channel box with a Visualise button: the channel's ideal image, live, and its top patches."""
+    return ChannelExplorer(model, photos, layer, index)
 

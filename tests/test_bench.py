@@ -22,6 +22,11 @@ def test_the_tiny_benchmark_prints_its_tables():
     assert "/1 |" in table
     assert "### 6. Attribution maps" in table
     check_explain_table(table)
+    assert "### 7. Inside the network" in table
+    for task in ("one channel's ideal image", "four diverse images in one batch", "DeepDream on the cat photo, 224 px"):
+        (row,) = [line for line in table.splitlines() if line.startswith(f"| {task} |")]
+        seconds = row.split(" | ")[2]
+        assert float(seconds.split()[0]) > 0 and row.endswith(("| yes |", "| no |")), row
 
 
 def check_explain_table(table: str) -> None:

@@ -396,3 +396,36 @@ def test_hiding_square_accepts_the_smallest_square_found(lite0, capsys):
 ])
 def test_hiding_square_refuses_wrong_answers(lite0, square, message):
     assert message in _refusal(exercises.check_hiding_square, lite0, square)
+
+
+# --- lesson 08 ------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def dog_favourite(lite0, dog) -> int:
+    return int(np.argmax(lib.activations(lite0, dog, exercises.FAVOURITE_LAYER).mean(axis=(0, 1))))
+
+
+def test_favourite_channel_accepts_the_dogs_channel_and_its_image(lite0, dog, dog_favourite, capsys):
+    image = lib.ideal_image(lite0, lib.channel(exercises.FAVOURITE_LAYER, dog_favourite), "fourier", num_steps=64)
+    exercises.check_favourite_channel(lite0, dog, dog_favourite, image)
+    printed = capsys.readouterr().out
+    assert printed.startswith(f"✓ channel {dog_favourite} of block14 is the dog photo's favourite") and "times as much" in printed
+
+
+def test_favourite_channel_refuses_wrong_answers(lite0, dog, dog_favourite):
+    other = (dog_favourite + 1) % 192
+    assert "but channel" in _refusal(exercises.check_favourite_channel, lite0, dog, other, dog)
+    assert "from 0 to 191" in _refusal(exercises.check_favourite_channel, lite0, dog, 192, dog)
+    assert "Not done yet: fill in `dog_visualisation`" in _refusal(exercises.check_favourite_channel, lite0, dog,
+                                                                    dog_favourite, None)
+    assert "not yet 2 times the dog photo's" in _refusal(exercises.check_favourite_channel, lite0, dog,
+                                                         dog_favourite, dog)  # the photo itself
+
+
+def test_neuron_image_accepts_a_neuron_and_refuses_a_channel(lite0, capsys):
+    neuron = lib.ideal_image(lite0, lib.neuron("block10", 33), "fourier", num_steps=64)
+    exercises.check_neuron_image(lite0, "block10", 33, neuron)
+    assert capsys.readouterr().out.startswith("✓ the feature sits in the middle: channel 33 of block10")
+    everywhere = lib.ideal_image(lite0, lib.channel("block10", 33), "fourier", num_steps=64)
+    assert "Use lib.neuron('block10', 33)" in _refusal(exercises.check_neuron_image, lite0, "block10", 33, everywhere)
+    assert "Did you mean 'block10'" in _refusal(exercises.check_neuron_image, lite0, "blok10", 33, everywhere)

@@ -84,3 +84,22 @@ def test_an_unreadable_upload_is_named(explorer, monkeypatch, capsys):
 def test_no_photos_is_refused(lite0):
     with pytest.raises(ValueError, match="at least one"):
         ExplanationExplorer(lite0, {})
+
+
+# --- lesson 08's channel explorer -----------------------------------------------------------------
+
+def test_channel_explorer_follows_the_layer_and_shows_the_image_and_its_patches(lite0, monkeypatch):
+    from lib.widgets import ChannelExplorer
+
+    explorer = ChannelExplorer(lite0, {"cat": lib.load_image(lib.data_path("cat.png"))}, "block10", 33)
+    assert (explorer.index.max, explorer.range.value) == (111, "0 to 111")
+    explorer.layer.value = "head"
+    assert (explorer.index.max, explorer.range.value) == (1279, "0 to 1279")
+    explorer.layer.value, explorer.index.value, explorer.steps.value = "block10", 33, 32
+    shown = []
+    monkeypatch.setattr("lib.widgets.display", shown.append)
+    explorer.button.click()
+    (figure,) = shown
+    titles = [axes.get_title() for axes in figure.axes if axes.images]
+    assert titles[0].startswith("block10 #33") and len(titles) == 3  # the image, and the one photo's two best spots
+    assert explorer.view.progress.value == 32 and explorer.view.progress.bar_style == "success"
