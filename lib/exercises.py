@@ -547,7 +547,6 @@ def check_hiding_square(model: tf.keras.Model, square: tuple[int, int, int]) -> 
 
 # --- lesson 08 ----------------------------------------------------------------------------------
 
-FAVOURITE_LAYER = "block14"
 VISUALISATION_FACTOR = 2.0  # a channel's visualisation must excite it at least this many times more than the photo
 NEURON_FACTOR = 2.0  # a neuron's visualisation: the centre at least this many times the mean of the other positions
 
@@ -560,27 +559,27 @@ def _channel_index(value: Any, name: str, count: int) -> int:
 
 
 @_friendly
-def check_favourite_channel(model: tf.keras.Model, dog: np.ndarray, dog_channel: int,
+def check_favourite_channel(model: tf.keras.Model, dog: np.ndarray, layer: str, dog_channel: int,
                             dog_visualisation: Result | np.ndarray) -> None:
-    """Lesson 08, exercise 1: the block14 channel the dog photo excites most, and an image that excites it far more."""
+    """Lesson 08, exercise 1: the channel of `layer` the dog photo excites most, and an image that excites it far more."""
     from .layers import activations, channel_count
 
     model = _model(model)
-    count = channel_count(model, FAVOURITE_LAYER)
+    count = channel_count(model, layer)
     index = _channel_index(dog_channel, "dog_channel", count)
-    means = activations(model, dog, FAVOURITE_LAYER).mean(axis=(0, 1))
+    means = activations(model, dog, layer).mean(axis=(0, 1))
     favourite = int(np.argmax(means))
     if index != favourite:
         raise NotYet(f"✗ Channel {index} has mean activation {means[index]:.2f} on the dog photo, but channel "
                      f"{favourite} has {means[favourite]:.2f}. Average lib.activations(model, dog, "
-                     f"{FAVOURITE_LAYER!r}) over the positions (axis=(0, 1)) and take the largest.")
+                     f"{layer!r}) over the positions (axis=(0, 1)) and take the largest.")
     image = _image(dog_visualisation, "dog_visualisation", model_input_size(model))
-    reached = float(activations(model, image, FAVOURITE_LAYER)[..., index].mean())
+    reached = float(activations(model, image, layer)[..., index].mean())
     if reached < VISUALISATION_FACTOR * means[index]:
         raise NotYet(f"✗ Your image excites channel {index} with mean activation {reached:.2f}, not yet "
                      f"{VISUALISATION_FACTOR:g} times the dog photo's {means[index]:.2f}. Make it with "
-                     f"lib.ideal_image(model, lib.channel({FAVOURITE_LAYER!r}, dog_channel), \"fourier\").")
-    _verdict(f"channel {index} of {FAVOURITE_LAYER} is the dog photo's favourite (mean activation {means[index]:.2f})",
+                     f"lib.ideal_image(model, lib.channel({layer!r}, dog_channel), \"fourier\").")
+    _verdict(f"channel {index} of {layer} is the dog photo's favourite (mean activation {means[index]:.2f})",
              f"your image excites it {reached / means[index]:.1f} times as much ({reached:.2f}). Does it look like "
              "part of a dog to you? Compare with its top patches (lib.top_patches).")
 

@@ -87,6 +87,32 @@ def layer_names(model: keras.Model) -> list[str]:
     return [name for name in aliases(model) if not name.endswith("_expand")]
 
 
+# Lesson 08's layers for each family: five depths to walk up, a shallow and a deep layer to dream at, and the
+# layer whose Gram matrices the diversity term compares.
+SUGGESTED = {
+    "efficientnet_lite": {"walk": ["block1", "block4", "block7", "block10", "block14"],
+                          "shallow": "block3", "deep": "block11", "diversity": "block10"},
+    "vgg16": {"walk": ["block1_conv2", "block2_conv2", "block3_conv3", "block4_conv3", "block5_conv3"],
+              "shallow": "block3_conv1", "deep": "block4_conv3", "diversity": "block4_conv3"},
+    "squeezenet": {"walk": ["conv1", "fire3", "fire5", "fire7", "fire9"],
+                   "shallow": "fire3", "deep": "fire8", "diversity": "fire7"},
+}
+
+
+def suggested_layers(model: keras.Model) -> dict:
+    """Lesson 08's layers for this model: {"walk": five depths, "shallow", "deep", "diversity"}.
+
+    Chosen for the embedded models and VGG16; for another model, five layers
+    spread evenly over lib.layer_names(model).
+    """
+    for family, layers in SUGGESTED.items():
+        if model.name.startswith(family):
+            return {key: list(value) if isinstance(value, list) else value for key, value in layers.items()}
+    names = layer_names(model)
+    walk = [names[round(k * (len(names) - 1) / 4)] for k in range(5)]
+    return {"walk": walk, "shallow": walk[1], "deep": walk[3], "diversity": walk[3]}
+
+
 def find_layer(model: keras.Model, name: str) -> keras.layers.Layer:
     """The layer called `name` (readable or Keras's), which must make a feature map; a wrong name gets the closest ones."""
     _check_single(model)

@@ -402,23 +402,23 @@ def test_hiding_square_refuses_wrong_answers(lite0, square, message):
 
 @pytest.fixture(scope="module")
 def dog_favourite(lite0, dog) -> int:
-    return int(np.argmax(lib.activations(lite0, dog, exercises.FAVOURITE_LAYER).mean(axis=(0, 1))))
+    return int(np.argmax(lib.activations(lite0, dog, "block14").mean(axis=(0, 1))))
 
 
 def test_favourite_channel_accepts_the_dogs_channel_and_its_image(lite0, dog, dog_favourite, capsys):
-    image = lib.ideal_image(lite0, lib.channel(exercises.FAVOURITE_LAYER, dog_favourite), "fourier", num_steps=64)
-    exercises.check_favourite_channel(lite0, dog, dog_favourite, image)
+    image = lib.ideal_image(lite0, lib.channel("block14", dog_favourite), "fourier", num_steps=64)
+    exercises.check_favourite_channel(lite0, dog, "block14", dog_favourite, image)
     printed = capsys.readouterr().out
     assert printed.startswith(f"✓ channel {dog_favourite} of block14 is the dog photo's favourite") and "times as much" in printed
 
 
 def test_favourite_channel_refuses_wrong_answers(lite0, dog, dog_favourite):
     other = (dog_favourite + 1) % 192
-    assert "but channel" in _refusal(exercises.check_favourite_channel, lite0, dog, other, dog)
-    assert "from 0 to 191" in _refusal(exercises.check_favourite_channel, lite0, dog, 192, dog)
+    assert "but channel" in _refusal(exercises.check_favourite_channel, lite0, dog, "block14", other, dog)
+    assert "from 0 to 191" in _refusal(exercises.check_favourite_channel, lite0, dog, "block14", 192, dog)
     assert "Not done yet: fill in `dog_visualisation`" in _refusal(exercises.check_favourite_channel, lite0, dog,
-                                                                    dog_favourite, None)
-    assert "not yet 2 times the dog photo's" in _refusal(exercises.check_favourite_channel, lite0, dog,
+                                                                    "block14", dog_favourite, None)
+    assert "not yet 2 times the dog photo's" in _refusal(exercises.check_favourite_channel, lite0, dog, "block14",
                                                          dog_favourite, dog)  # the photo itself
 
 
