@@ -54,8 +54,9 @@ def deep_dream(model: keras.Model, image: np.ndarray, layer: str, *, octaves: in
     lib.optimise_image with a small random shift (jitter) before every step.
     image: float32 [h, w, 3] in [0, 1]; the result is at the model's size.
     callback: a lib.LiveView, told of every step through all the octaves.
-    Returns a Result: `image` is the dream; `losses`, `num_steps` and
-    `seconds` cover every octave (Ctrl-C keeps the dream so far).
+    Returns a Result: `image` is the dream, `start_image` the photo at the
+    model's size; `losses`, `num_steps` and `seconds` cover every octave
+    (Ctrl-C keeps the dream so far).
     """
     size = model_input_size(model)
     photo = check_image(image)
@@ -91,6 +92,7 @@ def deep_dream(model: keras.Model, image: np.ndarray, layer: str, *, octaves: in
         if result.interrupted:
             break
     result.image, result.images = _resized(dream, size), _resized(dream, size)[None]
+    result.start_image = resize_and_crop(photo[0], size)  # the photo, at the dream's size: `change` is what dreaming did
     result.losses, result.step_seconds, result.num_steps, result.seconds = losses, step_seconds, steps_made, seconds
     return result
 
