@@ -13,6 +13,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+PHOTO_LABELS = DATA_DIR / "photos" / "labels.tsv"
 SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP", ".webp": "WEBP", ".gif": "GIF"}
 
 
@@ -76,6 +77,47 @@ def load_image(path: str | os.PathLike, size: int | None = 224) -> np.ndarray:
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
         raise ValueError(f"{str(path)!r} is not an image Pillow can read ({error}). Use a JPEG, PNG, GIF, BMP or WebP file.") from None
     return image if size is None else resize_and_crop(image, size)
+
+
+def load_photo_set(size: int = 224) -> tuple[np.ndarray, list[str], list[str]]:
+    """The labelled real photos listed in `data/photos/labels.tsv` (see `data/README.md`).
+
+    Returns (images float32 [n, size, size, 3] in [0, 1], each read with
+    `load_image(path, size)`; their ImageNet class names; their file names,
+    relative to `data/`, e.g. "cat.png" or "photos/eagle.jpg").
+    """
+    from .classes import class_id_of, class_name
+
+    if not PHOTO_LABELS.is_file():
+        raise FileNotFoundError(
+            f"The photo set's list {str(PHOTO_LABELS)!r} is missing: it ships with seecat, "
+            f"so restore it from the repository (git checkout -- data/photos)."
+        )
+    lines = PHOTO_LABELS.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split("\t") if lines else []
+    if header[:2] != ["file", "class"]:
+        raise ValueError(f"{PHOTO_LABELS} must start with a header line 'file<TAB>class<TAB>...', got {header!r}.")
+    images, classes, files = [], [], []
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) < 2:
+            raise ValueError(f"{PHOTO_LABELS}, line {number}: expected a file and a class separated by a tab, got {line!r}.")
+        file, label = fields[0].strip(), fields[1].strip()
+        try:
+            label = class_name(class_id_of(label))
+        except ValueError as error:
+            raise ValueError(f"{PHOTO_LABELS}, line {number} ({file}): {error}") from None
+        path = DATA_DIR / file
+        if not path.is_file():
+            raise FileNotFoundError(f"{PHOTO_LABELS}, line {number}: there is no {file!r} in {DATA_DIR}.")
+        images.append(load_image(path, size))
+        classes.append(label)
+        files.append(file)
+    if not files:
+        raise ValueError(f"{PHOTO_LABELS} lists no photos.")
+    return np.stack(images), classes, files
 
 
 def check_image(image: np.ndarray, name: str = "image") -> np.ndarray:

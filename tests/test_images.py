@@ -81,3 +81,39 @@ def test_save_refuses_to_write_into_data(tmp_path):
 def test_noise_is_seeded():
     assert np.array_equal(lib.noise_image(16, seed=3), lib.noise_image(16, seed=3))
     assert not np.array_equal(lib.noise_image(16, seed=3), lib.noise_image(16, seed=4))
+
+
+def test_photo_set_loads_with_imagenet_labels():
+    images, classes, files = lib.load_photo_set(size=64)
+    assert 10 <= len(files) <= 14 and len(classes) == len(files) == images.shape[0]
+    assert images.shape == (len(files), 64, 64, 3) and images.dtype == np.float32
+    assert 0.0 <= images.min() and images.max() <= 1.0 and images.reshape(len(files), -1).std(axis=1).min() > 0.05
+    assert len(set(classes)) >= 5 and len(set(files)) == len(files)
+    assert all(lib.class_name(lib.class_id_of(name)) == name for name in classes)
+
+
+def test_photo_set_lists_every_photo_in_its_folder():
+    _, _, files = lib.load_photo_set(size=32)
+    folder = DATA_DIR / "photos"
+    assert all((DATA_DIR / name).is_file() for name in files)
+    on_disk = {f"photos/{path.name}" for path in folder.iterdir() if path.suffix.lower() in lib.images.SAVE_FORMATS}
+    assert on_disk <= set(files), f"not in labels.tsv: {sorted(on_disk - set(files))}"
+
+
+def test_photo_set_names_a_bad_class(tmp_path, monkeypatch):
+    labels = tmp_path / "labels.tsv"
+    labels.write_text("file\tclass\twhat\tsource\tlicence\ncat.png\tkitty\ta cat\tx\ty\n", encoding="utf-8")
+    monkeypatch.setattr(lib.images, "PHOTO_LABELS", labels)
+    with pytest.raises(ValueError, match="line 2.*not one of the 1000 ImageNet class names"):
+        lib.load_photo_set()
+    monkeypatch.setattr(lib.images, "PHOTO_LABELS", tmp_path / "missing.tsv")
+    with pytest.raises(FileNotFoundError, match="missing"):
+        lib.load_photo_set()
+
+
+def test_lite0_puts_the_label_first_for_most_photos(lite0):
+    images, classes, files = lib.load_photo_set(lib.model_input_size(lite0))
+    top = np.asarray(lite0(images, training=False)).argmax(axis=1)
+    right = [lib.class_name(int(t)) == name for t, name in zip(top, classes)]
+    wrong = [f"{file}: {lib.class_name(int(t))} (label {name})" for t, name, file, ok in zip(top, classes, files, right) if not ok]
+    assert np.mean(right) >= 0.75, f"Lite0 gets only {sum(right)}/{len(right)} right: {wrong}"
