@@ -170,7 +170,7 @@ def _check_out(path: str, formats=None) -> Path:
     out, formats = Path(path), SAVE_FORMATS if formats is None else formats
     if out.suffix.lower() not in formats:
         raise UsageError(f"--out {path!r}: end the file name with .png (or {', '.join(formats)})")
-    if out.resolve().parent == DATA_DIR:
+    if out.resolve().parent == DATA_DIR or DATA_DIR in out.resolve().parents:
         raise UsageError(f"--out {path!r}: data/ holds the shipped originals; write elsewhere, e.g. outputs/")
     if out.is_dir():
         raise UsageError(f"--out {path!r} is a folder; give a file name, e.g. {str(out / 'image.png')!r}")

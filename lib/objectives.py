@@ -15,8 +15,9 @@ scalar, the mean over the batch. Objectives on inner layers (`channel`,
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Sequence
 
+import numpy as np
 from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log lines)
 import tensorflow as tf
 
@@ -90,12 +91,16 @@ class Objective:
         return f"Objective({self.name})"
 
 
-def cross_entropy(target: int | str) -> Objective:
+def cross_entropy(target: int | str | Sequence[int | str]) -> Objective:
     """Cross-entropy between softmax(logits) and the one-hot target class.
 
     Minimising it pushes the target's probability up. Computed from logits
     (never from probabilities, which lose precision near 0 and 1).
+    target: one class for every image, or a list with one class per image
+    of the batch (a batch of labelled photos, lesson 09).
     """
+    if isinstance(target, (list, tuple, np.ndarray)):
+        return _cross_entropy_each([class_id_of(t.item() if isinstance(t, np.generic) else t) for t in target])
     class_id = class_id_of(target)
 
     def loss(logits: tf.Tensor, image: tf.Tensor) -> tf.Tensor:
@@ -103,6 +108,23 @@ def cross_entropy(target: int | str) -> Objective:
         return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
 
     return Objective(loss, f"cross_entropy({class_name(class_id)!r})", (class_id,))
+
+
+def _cross_entropy_each(class_ids: list[int]) -> Objective:
+    """Cross-entropy with one class per image of the batch (image k against class_ids[k])."""
+    if not class_ids:
+        raise ValueError("cross_entropy needs at least one class.")
+    labels = tf.constant(class_ids, tf.int32)
+
+    def loss(logits: tf.Tensor, image: tf.Tensor) -> tf.Tensor:
+        tf.debugging.assert_equal(tf.shape(logits)[0], tf.size(labels),
+                                  message="cross_entropy: one class per image of the batch, as many as the images")
+        return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
+
+    distinct = tuple(dict.fromkeys(class_ids))
+    name = f"cross_entropy({class_name(distinct[0])!r})" if len(distinct) == 1 else \
+        f"cross_entropy({len(class_ids)} classes, one per image)"
+    return Objective(loss, name, distinct)
 
 
 def logit(target: int | str) -> Objective:

@@ -25,8 +25,8 @@ from .transforms import Transform, as_transform, resize_to
 Parameterisation = PixelImage | FourierImage
 PARAMETERISATIONS = ("pixels", "fourier")
 
-METHODS = ("adam", "gd", "sign")
-DEFAULT_LEARNING_RATE = {"adam": 0.01, "gd": 1.0, "sign": 1 / 255}
+METHODS = ("adam", "gd", "sign", "l2")
+DEFAULT_LEARNING_RATE = {"adam": 0.01, "gd": 1.0, "sign": 1 / 255, "l2": 1.0}
 ADAM_BETAS, ADAM_EPSILON = (0.9, 0.999), 1e-8
 
 
@@ -153,8 +153,11 @@ def make_step(model: tf.keras.Model, objective: Objective, image: tf.Variable | 
     def direction(gradient: tf.Tensor) -> tf.Tensor:
         if method == "gd":
             return gradient
-        if method == "sign":
+        if method == "sign":  # each value moves by exactly the learning rate: an L-inf step (FGSM, PGD)
             return tf.sign(gradient)
+        if method == "l2":  # each image moves by exactly the learning rate in Euclidean length: an L2 step
+            length = tf.sqrt(tf.reduce_sum(tf.square(gradient), axis=list(range(1, gradient.shape.rank)), keepdims=True))
+            return gradient / tf.maximum(length, 1e-12)
         count.assign_add(1.0)
         moment1.assign(beta1 * moment1 + (1 - beta1) * gradient)
         moment2.assign(beta2 * moment2 + (1 - beta2) * tf.square(gradient))
@@ -209,7 +212,8 @@ def optimise_image(model: tf.keras.Model, objective: Objective | int | str, imag
         transforms the image may have any size: each view is resized to
         the model's input size.
     method: "adam" (default, the same settings work for every model),
-        "gd" (plain gradient descent, the article's) or "sign" (signed steps).
+        "gd" (plain gradient descent, the article's), "sign" (signed steps)
+        or "l2" (steps of fixed Euclidean length per image).
     learning_rate: step size; None picks the method's default.
     epsilon: L-inf budget around the start image, in [0, 1] units (4/255...).
     stop_at: stop once p(target) >= stop_at; None runs all num_steps.

@@ -41,24 +41,39 @@ def frequencies(size: int) -> np.ndarray:
     return np.sqrt(fx**2 + fy**2).astype(np.float32)
 
 
+NORMS = ("linf", "l2")
+
+
 class PixelImage:
-    """The image is its own pixels, kept in [low, high] (for example an L-inf ball)."""
+    """The image is its own pixels, kept in [0, 1] and within a budget around the start (an L-inf or L2 ball)."""
 
-    def __init__(self, start: np.ndarray, epsilon: float | None = None, variable: tf.Variable | None = None):
-        """start: float32 [batch, h, w, 3] in [0, 1]; epsilon: L-inf budget in [0, 1] units, or None.
+    def __init__(self, start: np.ndarray, epsilon: float | None = None, variable: tf.Variable | None = None,
+                 norm: str = "linf"):
+        """start: float32 [batch, h, w, 3] in [0, 1]; epsilon: the budget in [0, 1] units, or None.
 
+        norm: "linf" (no value moves by more than epsilon) or "l2" (each
+            image's change has Euclidean length at most epsilon).
         variable: an existing tf.Variable to move (default: a new one holding `start`).
         """
+        if norm not in NORMS:
+            raise ValueError(f"norm must be one of {NORMS}, got {norm!r}.")
         self.variable = tf.Variable(start, name="pixels") if variable is None else variable
-        self.low = tf.constant(np.zeros_like(start) if epsilon is None else np.maximum(start - epsilon, 0.0))
-        self.high = tf.constant(np.ones_like(start) if epsilon is None else np.minimum(start + epsilon, 1.0))
+        self.norm, self.epsilon, self.start = norm, epsilon, tf.constant(start)
+        linf = epsilon if norm == "linf" else None
+        self.low = tf.constant(np.zeros_like(start) if linf is None else np.maximum(start - linf, 0.0))
+        self.high = tf.constant(np.ones_like(start) if linf is None else np.minimum(start + linf, 1.0))
 
     def image(self) -> tf.Tensor:
         """The image, float32 [batch, h, w, 3] in [0, 1]."""
         return tf.identity(self.variable)
 
     def project(self) -> None:
-        """After an update: put every pixel back into its allowed range."""
+        """After an update: put every pixel back into its allowed range (and the change back into the L2 ball)."""
+        if self.norm == "l2" and self.epsilon is not None:
+            change = self.variable - self.start
+            length = tf.sqrt(tf.reduce_sum(tf.square(change), axis=[1, 2, 3], keepdims=True))
+            change = change * tf.minimum(1.0, self.epsilon / tf.maximum(length, 1e-12))
+            self.variable.assign(self.start + change)  # clipping to [0, 1] below only shortens the change
         self.variable.assign(tf.clip_by_value(self.variable, self.low, self.high))
 
 

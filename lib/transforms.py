@@ -120,6 +120,36 @@ def gaussian_blur(images: tf.Tensor, sigma: float) -> tf.Tensor:
     return tf.nn.depthwise_conv2d(blurred, across, [1, 1, 1, 1], "VALID")
 
 
+def blur(sigma: float = 1.0) -> Transform:
+    """Gaussian blur of `sigma` pixels (a soft lens, or a defence against fine-grained attacks)."""
+    if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not 0 < sigma <= 10:
+        raise ValueError(f"blur sigma is in pixels, a number in (0, 10], got {sigma!r}.")
+
+    def apply(images: tf.Tensor, generator: tf.random.Generator) -> tf.Tensor:
+        return gaussian_blur(images, sigma)
+
+    return apply
+
+
+def jpeg(quality: int = 75) -> Transform:
+    """Save and reload as JPEG at `quality` (1-100). JPEG has no gradient: the backward pass treats it as the
+    identity ("straight-through"), which is enough for an attack to learn to survive it."""
+    if isinstance(quality, bool) or not isinstance(quality, int) or not 1 <= quality <= 100:
+        raise ValueError(f"jpeg quality is a whole number from 1 to 100, got {quality!r}.")
+
+    def apply(images: tf.Tensor, generator: tf.random.Generator) -> tf.Tensor:
+        compressed = tf.map_fn(lambda image: tf.image.adjust_jpeg_quality(tf.clip_by_value(image, 0.0, 1.0), quality),
+                               images)
+        return images + tf.stop_gradient(compressed - images)
+
+    return apply
+
+
+def camera() -> Transform:
+    """What a phone's camera might do to a printed photo: shift, zoom, turn a little, then a slight blur."""
+    return compose(jitter(8), scale(0.9, 1.1), rotate(8), blur(0.7))
+
+
 def resize_to(images: tf.Tensor, size: int) -> tf.Tensor:
     """Bring transformed images back to the model's input size [batch, size, size, 3]."""
     return tf.image.resize(images, [size, size], method="bilinear")

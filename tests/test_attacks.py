@@ -1,0 +1,103 @@
+"""lib.attacks: budgets in levels of 255 never exceeded, batches the same as one image at a time, clear errors."""
+
+import functools
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import lib
+from lib import attacks, transforms
+
+
+@pytest.fixture(scope="module")
+def photos(lite0):
+    images = np.stack([lib.load_image(lib.data_path(name)) for name in ("cat.png", "dog.png", "coffee.png")])
+    labels = [int(np.argmax(lib.predict(lite0, image))) for image in images]
+    return images, labels
+
+
+def _noise(count: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).uniform(0.2, 0.8, (count, 8, 8, 3)).astype(np.float32)
+
+
+@pytest.mark.parametrize("budget", [0.5, 2, 8, 16])
+def test_linf_attacks_stay_within_the_budget_and_in_range(tiny_model, budget):
+    images = _noise(3)
+    for attacked in (attacks.fgsm(tiny_model, images, [1, 2, 3], budget),
+                     attacks.pgd(tiny_model, images, [1, 2, 3], budget, steps=5),
+                     attacks.pgd(tiny_model, images, [1, 2, 3], budget, steps=5, targets=[7, 7, 7]),
+                     attacks.eot(tiny_model, images, [1, 2, 3], budget, steps=5, transforms=[transforms.jitter(1)])):
+        assert np.abs(attacked - images).max() * 255 <= budget + 1e-3
+        assert attacked.min() >= 0 and attacked.max() <= 1 and attacked.shape == images.shape
+
+
+def test_fgsm_moves_every_value_by_the_whole_budget_where_it_can(tiny_model):
+    images = _noise(2)
+    attacked = attacks.fgsm(tiny_model, images, [1, 2], 4)
+    change = np.abs(attacked - images) * 255
+    assert np.allclose(change[change > 0.01], 4, atol=1e-3) and (change > 0.01).mean() > 0.9
+
+
+@pytest.mark.parametrize("budget", [1, 30, 200])
+def test_l2_attacks_stay_within_the_budget(tiny_model, budget):
+    images = _noise(3, seed=1)
+    attacked = attacks.pgd(tiny_model, images, [1, 2, 3], budget, norm="l2", steps=5)
+    lengths = np.sqrt(((attacked - images) ** 2).sum(axis=(1, 2, 3))) * 255
+    assert np.all(lengths <= budget + 1e-2) and attacked.min() >= 0 and attacked.max() <= 1
+    assert lengths.max() > 0.5 * min(budget, 0.3 * 255 * np.sqrt(images[0].size))  # it does use the budget
+
+
+def test_a_batch_gives_the_same_images_as_one_at_a_time(tiny_model):
+    images, labels = _noise(3, seed=2), [4, 5, 6]
+    together = attacks.pgd(tiny_model, images, labels, 4, steps=5, random_start=False)
+    alone = np.concatenate([attacks.pgd(tiny_model, images[k:k + 1], labels[k:k + 1], 4, steps=5, random_start=False)
+                            for k in range(3)])
+    np.testing.assert_allclose(together, alone, atol=1e-6)
+
+
+def test_pgd_fools_lite0_on_the_shipped_photos_where_fgsm_may_not(lite0, photos):
+    images, labels = photos
+    assert not attacks.fooled(lite0, images, labels).any()  # untouched, the labels are the model's own
+    assert attacks.fooled(lite0, attacks.pgd(lite0, images, labels, 2), labels).all()
+    targeted = attacks.pgd(lite0, images, labels, 4, steps=20, targets=["Siamese cat"] * 3)
+    assert attacks.fooled(lite0, targeted, labels, targets=["Siamese cat"] * 3).all()
+
+
+def test_success_rate_measures_each_model_at_each_budget(lite0, photos):
+    images, labels = photos
+    rates = attacks.success_rate([lite0], images, labels, functools.partial(attacks.pgd, lite0, steps=3), [0, 2])
+    assert list(rates) == ["efficientnet_lite0"] and rates["efficientnet_lite0"].tolist()[0] == 0.0
+    assert rates["efficientnet_lite0"][1] > 0.5
+
+
+def test_jpeg_is_straight_through_and_blur_smooths():
+    images = tf.constant(_noise(2, seed=3))
+    generator = tf.random.Generator.from_seed(0)
+    with tf.GradientTape() as tape:
+        tape.watch(images)
+        compressed = transforms.jpeg(50)(images, generator)
+        total = tf.reduce_sum(compressed)
+    np.testing.assert_allclose(tape.gradient(total, images).numpy(), 1.0)
+    assert 0 < np.abs(compressed.numpy() - images.numpy()).mean() < 0.2
+    assert transforms.blur(1.0)(images, generator).numpy().std() < images.numpy().std()
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda m, x: attacks.pgd(m, x, [1, 2], 300), "levels of 255"),
+    (lambda m, x: attacks.pgd(m, x, [1, 2], -1), "levels of 255"),
+    (lambda m, x: attacks.pgd(m, x, [1], 4), "one class per image: 2 images, but 1 labels"),
+    (lambda m, x: attacks.pgd(m, x, [1, 2], 4, targets=["tabby"]), "2 images, but 1 targets"),
+    (lambda m, x: attacks.pgd(m, x, [1, "kitty"], 4), "kitty"),
+    (lambda m, x: attacks.pgd(m, x, [1, 2], 4, norm="l1"), "norm must be one of"),
+    (lambda m, x: attacks.pgd(m, x, [1, 2], 4, steps=0), "steps must be a whole number"),
+    (lambda m, x: attacks.pgd(m, x * 255, [1, 2], 4), "values must be in [0, 1]"),
+    (lambda m, x: attacks.pgd(m, np.zeros((2, 9, 9, 3), np.float32), [1, 2], 4), "takes 8x8 images"),
+    (lambda m, x: attacks.pgd("model", x, [1, 2], 4), "lib.load_model"),
+    (lambda m, x: attacks.eot(m, x, [1, 2], 4, transforms=None), "needs the transforms"),
+    (lambda m, x: transforms.jpeg(0), "quality"),
+    (lambda m, x: transforms.blur(0), "sigma"),
+])
+def test_bad_input_is_named(tiny_model, call, message):
+    with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        call(tiny_model, _noise(2))
