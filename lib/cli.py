@@ -5,6 +5,7 @@
     seecat ideal "Siamese cat" --recipe fourier --judge efficientnet_lite2 --out outputs/cat.png
     seecat ideal --channel block10:7 --out outputs/block10_7.png
     seecat attack data/dog.png --target "Siamese cat" --eps 4 --out outputs/dog_as_cat.png
+    seecat attack data/dog.png --untargeted --method pgd --eps 2 --out outputs/dog_pgd.png
     seecat explain data/cat.png --method gradcam --out outputs/cat_gradcam.png
     seecat dream data/cat.png --layer block6 --out outputs/cat_dream.png
     seecat layers
@@ -16,8 +17,9 @@ with status 2 and a one-line error on stderr, before TensorFlow loads where
 it can: names, files, LAYER:INDEX and the --out path are checked first; a
 layer name or channel index once the model has loaded. `ideal`, `attack` and
 `dream` draw a progress bar on stderr when it is a terminal (--quiet hides
-it). If the image can't be saved after all, it goes to a fallback file
-and the message says where (exit status 1): the work is never lost.
+it; attack's fgsm, pgd and eot, which report no steps, print one line). If
+the image can't be saved after all, it goes to a fallback file and the
+message says where (exit status 1): the work is never lost.
 """
 
 from __future__ import annotations
@@ -42,6 +44,11 @@ FIGURE_FORMATS = (".png", ".jpg", ".jpeg", ".webp")  # what matplotlib's savefig
 FIGURE_DPI = 150
 CHANNEL_EXAMPLE = "block10:7"
 MAX_OCTAVES, MAX_STEPS_PER_OCTAVE = 8, 1000  # lib.features.deep_dream's limits, checked here before TensorFlow loads
+ATTACK_METHODS = ("adam", "fgsm", "pgd", "eot")  # lesson 03's Adam loop, then lib.attacks's three
+ATTACK_STEPS = {"adam": 200, "fgsm": 1, "pgd": 10, "eot": 40}  # default --steps (lib.attacks: PGD_STEPS, 4x for EOT)
+MAX_ATTACK_STEPS = 10_000  # lib.attacks.pgd's limit, checked here before TensorFlow loads
+ATTACK_STOP_AT = 0.9  # adam, targeted: stop once p(target) reaches this (lib.optimise_image's default)
+EOT_JPEG_QUALITY = 75  # eot survives lib.transforms.camera() and then a JPEG at this quality
 
 
 class UsageError(Exception):
@@ -92,13 +99,17 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
-def _method(text: str) -> str:
-    if text not in ATTRIBUTION_METHODS:
-        close = difflib.get_close_matches(text, ATTRIBUTION_METHODS, n=1, cutoff=0.5)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        choices = ", ".join(ATTRIBUTION_METHODS)
-        raise argparse.ArgumentTypeError(f"unknown method {text!r}{hint}; choose one of: {choices}")
-    return text
+def _method_in(methods: tuple[str, ...]):
+    """An argparse type: one of `methods`, or an error naming the closest one and them all."""
+
+    def method(text: str) -> str:
+        if text not in methods:
+            close = difflib.get_close_matches(text, methods, n=1, cutoff=0.5)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise argparse.ArgumentTypeError(f"unknown method {text!r}{hint}; choose one of: {', '.join(methods)}")
+        return text
+
+    return method
 
 
 def build_parser() -> Parser:
@@ -131,17 +142,28 @@ def build_parser() -> Parser:
     ideal.add_argument("--no-early-stop", action="store_true", help="run exactly --steps steps")
     ideal.add_argument("--out", required=True, help="where to save the image (.png)")
 
-    attack = commands.add_parser("attack", parents=[shared], help="nudge a photo until the model sees CLASS")
+    attack = commands.add_parser("attack", parents=[shared],
+                                 help="nudge a photo until the model sees CLASS, or anything but what it saw")
     attack.add_argument("image", help="the photo to change")
-    attack.add_argument("--target", required=True, help="the class the model should see")
+    attack.add_argument("--target", help="the class the model should see (or give --untargeted)")
+    attack.add_argument("--untargeted", action="store_true",
+                        help="no target: push the photo's own top class down until another class wins")
+    attack.add_argument("--method", type=_method_in(ATTACK_METHODS), default="adam",
+                        help=f"adam (default: lesson 03's Adam loop; with a target it stops once p(target) >= "
+                             f"{ATTACK_STOP_AT}), fgsm (one signed step of the whole budget; --steps is ignored), "
+                             f"pgd (signed steps from a random start, kept within the budget) or eot (pgd through "
+                             f"a random camera shot and a JPEG at quality {EOT_JPEG_QUALITY}, so the attack "
+                             f"survives them)")
     attack.add_argument("--eps", type=_non_negative_float, default=4.0, help="L-inf budget in 0-255 units (default 4)")
-    attack.add_argument("--steps", type=_positive_int, default=200, help="at most this many steps (default 200)")
+    attack.add_argument("--steps", type=_positive_int,
+                        help=f"at most this many steps (default: the method's, {ATTACK_STEPS['adam']} for adam, "
+                             f"{ATTACK_STEPS['pgd']} for pgd, {ATTACK_STEPS['eot']} for eot; fgsm always takes one)")
     attack.add_argument("--out", required=True, help="where to save the changed image (.png)")
 
     explain = commands.add_parser("explain", parents=[shared], help="which pixels made the model say CLASS")
     explain.add_argument("image", help="the photo to explain")
     explain.add_argument("--target", help="the class to explain (default: the model's top class)")
-    explain.add_argument("--method", type=_method, default=DEFAULT_METHOD,
+    explain.add_argument("--method", type=_method_in(ATTRIBUTION_METHODS), default=DEFAULT_METHOD,
                          help="gradcam (default), gradient, smoothgrad, integrated_gradients or occlusion (slow)")
     explain.add_argument("--out", help="where to save the photo and the map laid over it (.png); "
                                        "without it, only the numbers")
@@ -267,11 +289,15 @@ def _check_names(args) -> None:
             check_model_name(name)
 
 
-def _top(probabilities, k: int) -> list[dict]:
+def _class(probabilities, class_id: int) -> dict:
+    """{"id", "name", "probability"} of one class."""
     from .classes import class_name
 
-    order = probabilities.argsort()[::-1][:k]
-    return [{"id": int(i), "name": class_name(int(i)), "probability": round(float(probabilities[i]), 6)} for i in order]
+    return {"id": class_id, "name": class_name(class_id), "probability": round(float(probabilities[class_id]), 6)}
+
+
+def _top(probabilities, k: int) -> list[dict]:
+    return [_class(probabilities, int(i)) for i in probabilities.argsort()[::-1][:k]]
 
 
 def run_classify(args) -> dict:
@@ -332,25 +358,83 @@ def run_ideal(args) -> dict:
 
 
 def run_attack(args) -> dict:
+    """Change the photo within --eps (L-inf) by --method, towards --target or away from its own top class.
+
+    The report adds to the targeted Adam attack's keys: method, untargeted,
+    original and result (the top class before and after), fooled (untargeted:
+    the top class changed; targeted: it is the target). `success` is
+    `fooled`, except for adam with a target, where p(target) must also have
+    reached ATTACK_STOP_AT; `probability` is p(target) after, or untargeted
+    p(original class) after.
+    """
     import lib
 
     _check_names(args)
+    if args.target is not None and args.untargeted:
+        raise UsageError("give --target CLASS or --untargeted, not both (see: seecat attack --help)")
+    if args.target is None and not args.untargeted:
+        raise UsageError("attack needs --target CLASS (e.g. \"Siamese cat\"), or --untargeted to push the photo's "
+                         "own class down (see: seecat attack --help)")
     if args.eps > 255:
         raise UsageError(f"--eps {args.eps:g} is in 0-255 pixel units and can't exceed 255 (try 4)")
+    steps = ATTACK_STEPS[args.method] if args.steps is None or args.method == "fgsm" else args.steps
+    if steps > MAX_ATTACK_STEPS and args.method != "adam":
+        raise UsageError(f"--steps {steps}: {args.method} takes at most {MAX_ATTACK_STEPS} steps")
     lib.load_image(args.image, size=None)  # a bad file fails here, before anything is written or loaded
-    target, out = lib.class_id_of(args.target), _check_out(args.out)
+    target = None if args.untargeted else lib.class_id_of(args.target)
+    out = _check_out(args.out)
     model = lib.load_model(args.model)
     image = lib.load_image(args.image, size=lib.model_input_size(model))
-    result = lib.optimise_image(model, lib.cross_entropy(target), image, num_steps=args.steps,
-                                learning_rate=ATTACK_LEARNING_RATE, epsilon=args.eps / 255,
-                                callback=_progress_bar(args, lib.class_name(target)))
-    top1 = int(result.probabilities.argmax())
-    report = {"model": model.name, "target": {"id": target, "name": lib.class_name(target)},
-              "success": bool(result.reached and top1 == target), "probability": round(result.probability, 6),
-              "steps": result.num_steps, "linf_255": round(result.linf_255, 3), "l2_255": round(result.l2_255, 3),
-              "top": _top(result.probabilities, 3), "interrupted": result.interrupted, "out": str(out)}
-    _save(result.image, out, report)
+    before = lib.predict(model, image)
+    original = int(before.argmax())
+    watched = original if target is None else target  # the class whose probability the attack moves
+    if args.method == "adam":
+        objective = -1 * lib.cross_entropy(original) if target is None else lib.cross_entropy(target)
+        result = lib.optimise_image(model, objective, image, num_steps=steps, learning_rate=ATTACK_LEARNING_RATE,
+                                    epsilon=args.eps / 255, stop_at=None if target is None else ATTACK_STOP_AT,
+                                    target=watched, callback=_progress_bar(args, lib.class_name(watched)))
+        attacked, after = result.image, result.probabilities
+        reached = result.reached or target is None  # untargeted, there is no p(target) to reach
+        steps, interrupted = result.num_steps, result.interrupted
+    else:
+        attacked, interrupted = _library_attack(args, model, image, original, target, steps), False
+        after = lib.predict(model, attacked)
+        reached = True  # lib.attacks has no stopping rule: success is being fooled
+    top1 = int(after.argmax())
+    fooled = top1 != original if target is None else top1 == target
+    change = attacked - image
+    report = {"model": model.name, "method": args.method, "untargeted": target is None,
+              "target": None if target is None else {"id": target, "name": lib.class_name(target)},
+              "success": bool(fooled and reached), "fooled": bool(fooled),
+              "probability": round(float(after[watched]), 6),
+              "original": _class(before, original), "result": _class(after, top1), "steps": steps,
+              "linf_255": round(float(abs(change).max()) * 255, 3),
+              "l2_255": round(float((change**2).sum()) ** 0.5 * 255, 3),
+              "top": _top(after, 3), "interrupted": interrupted, "out": str(out)}
+    _save(attacked, out, report)
     return report
+
+
+def _library_attack(args, model, image, original: int, target: int | None, steps: int):
+    """lib.attacks' fgsm, pgd or eot on one image: the attacked image (it has no callback: one line on a terminal)."""
+    from . import attacks, transforms
+
+    talk = not args.quiet and sys.stderr.isatty()
+    if talk:
+        print(f"{args.method}: {steps} step{'s' * (steps != 1)} within {args.eps:g}/255 ...", end="",
+              file=sys.stderr, flush=True)
+    start = time.perf_counter()
+    settings = {} if target is None else {"targets": [target]}
+    if args.method == "fgsm":
+        attacked = attacks.fgsm(model, image, [original], args.eps, **settings)
+    elif args.method == "pgd":
+        attacked = attacks.pgd(model, image, [original], args.eps, steps=steps, norm="linf", **settings)
+    else:
+        attacked = attacks.eot(model, image, [original], args.eps, steps=steps, **settings,
+                               transforms=[transforms.camera(), transforms.jpeg(EOT_JPEG_QUALITY)])
+    if talk:
+        print(f" done in {time.perf_counter() - start:.1f}s", file=sys.stderr)
+    return attacked[0]
 
 
 def run_explain(args) -> dict:

@@ -1,0 +1,113 @@
+"""`seecat attack --method adam|fgsm|pgd|eot` and `--untargeted`, on the embedded model (small budgets, few steps)."""
+
+import json
+import sys
+
+import pytest
+from PIL import Image
+
+import lib
+from lib.cli import ATTACK_METHODS, ATTACK_STEPS, build_parser, main
+from test_cli import _fresh  # tests/ is on sys.path (pytest's default "prepend" import mode)
+
+MODEL = ["--model", "efficientnet_lite0", "--json"]
+DOG = str(lib.data_path("dog.png"))
+EPS = 4.0
+KEYS = {"model", "method", "untargeted", "target", "success", "fooled", "probability", "original", "result", "steps",
+        "linf_255", "l2_255", "top", "interrupted", "out"}
+CLASS_KEYS = {"id", "name", "probability"}
+
+
+def _attack(capsys, tmp_path, *options):
+    out = tmp_path / "attacked.png"
+    assert main(["attack", DOG, "--eps", str(EPS), "--out", str(out), *options, *MODEL]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report) == KEYS and report["out"] == str(out)
+    assert set(report["original"]) == CLASS_KEYS and set(report["result"]) == CLASS_KEYS
+    assert report["result"] == report["top"][0]
+    assert 0 < report["linf_255"] <= EPS + 1e-3 and report["l2_255"] > 0
+    with Image.open(out) as image:
+        assert image.format == "PNG"
+        image.verify()
+    return report
+
+
+@pytest.mark.parametrize("method, steps", [("fgsm", 1), ("pgd", 3)])
+def test_untargeted_fgsm_and_pgd_fool_the_model(capsys, tmp_path, method, steps):
+    report = _attack(capsys, tmp_path, "--untargeted", "--method", method, "--steps", "3")
+    assert report["method"] == method and report["untargeted"] and report["target"] is None
+    assert report["steps"] == steps  # fgsm ignores --steps
+    assert report["fooled"] and report["success"] and report["result"]["id"] != report["original"]["id"]
+    assert report["probability"] < report["original"]["probability"]  # p(the original class) went down
+
+
+def test_untargeted_eot_survives_camera_and_jpeg_within_budget(capsys, tmp_path):
+    report = _attack(capsys, tmp_path, "--untargeted", "--method", "eot", "--steps", "3")
+    assert report["method"] == "eot" and report["steps"] == 3
+    assert report["fooled"] == (report["result"]["id"] != report["original"]["id"])
+
+
+def test_untargeted_adam_pushes_the_top_class_down(capsys, tmp_path):
+    report = _attack(capsys, tmp_path, "--untargeted", "--steps", "3")
+    assert report["method"] == "adam" and report["steps"] == 3  # stop_at=None: every step is run
+    assert report["probability"] < report["original"]["probability"]
+    assert report["success"] == report["fooled"] == (report["result"]["id"] != report["original"]["id"])
+
+
+@pytest.mark.parametrize("method", ["pgd", "eot"])
+def test_targeted_library_methods(capsys, tmp_path, method):
+    report = _attack(capsys, tmp_path, "--target", "Siamese cat", "--method", method, "--steps", "3")
+    assert not report["untargeted"] and report["target"] == {"id": 284, "name": "Siamese cat"}
+    assert report["fooled"] == (report["result"]["id"] == 284) and report["success"] == report["fooled"]
+
+
+def test_targeted_adam_is_still_the_default(capsys, tmp_path):
+    report = _attack(capsys, tmp_path, "--target", "Siamese cat", "--steps", "3")
+    assert report["method"] == "adam" and not report["untargeted"] and report["steps"] <= 3
+    assert report["original"]["id"] != 284 and report["fooled"] == (report["result"]["id"] == 284)
+
+
+@pytest.mark.parametrize("method", ATTACK_METHODS)
+def test_every_method_is_accepted_and_steps_default_to_the_methods(method):
+    args = build_parser().parse_args(["attack", "x.png", "--untargeted", "--method", method, "--out", "x.png"])
+    assert args.method == method and args.steps is None  # run_attack then takes ATTACK_STEPS[method]
+
+
+def test_the_method_defaults_to_adam_and_the_steps_to_each_methods_own():
+    assert build_parser().parse_args(["attack", "x.png", "--target", "zebra", "--out", "x.png"]).method == "adam"
+    assert ATTACK_STEPS == {"adam": 200, "fgsm": 1, "pgd": 10, "eot": 40}
+
+
+def test_a_library_method_says_one_line_on_a_terminal_unless_quiet(monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    argv = ["attack", DOG, "--untargeted", "--method", "fgsm", "--out", str(tmp_path / "d.png"), *MODEL]
+    assert main(argv) == 0
+    assert "fgsm: 1 step within 4/255 ... done in " in capsys.readouterr().err
+    assert main([*argv, "--quiet"]) == 0
+    assert "fgsm:" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["attack", DOG, "--untargeted", "--method", "pgb", "--out", "x.png"], "did you mean 'pgd'?"),
+    (["attack", DOG, "--untargeted", "--method", "cw", "--out", "x.png"], "choose one of: adam, fgsm, pgd, eot"),
+    (["attack", DOG, "--untargeted", "--target", "zebra", "--out", "x.png"], "not both"),
+    (["attack", DOG, "--out", "x.png"], "--untargeted"),
+    (["attack", DOG, "--untargeted", "--method", "pgd", "--steps", "10001", "--out", "x.png"], "at most 10000"),
+    (["attack", DOG, "--untargeted", "--eps", "300", "--out", "x.png"], "0-255"),
+])
+def test_bad_input_exits_2_with_one_line(capsys, argv, words):
+    assert main(argv) == 2
+    error = capsys.readouterr().err.strip()
+    assert "\n" not in error and error.startswith("seecat: error:") and words in error
+
+
+@pytest.mark.parametrize("argv", [
+    ["attack", "data/dog.png", "--untargeted", "--method", "pgb", "--out", "x.png"],
+    ["attack", "data/dog.png", "--untargeted", "--target", "zebra", "--out", "x.png"],
+    ["attack", "data/dog.png", "--method", "pgd", "--out", "x.png"],
+    ["attack", "data/dog.png", "--untargeted", "--method", "eot", "--out", "data/dog_eot.png"],
+])
+def test_bad_input_is_refused_before_tensorflow_loads(argv):
+    done = _fresh(argv, "print('tensorflow' in sys.modules)")
+    assert done.returncode == 2 and done.stdout.strip() == "False", (done.stdout, done.stderr)
+    assert done.stderr.startswith("seecat: error:") and done.stderr.count("\n") == 1
