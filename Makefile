@@ -52,10 +52,11 @@ $(COLAB_STAMP): tools/colab/constraints.txt requirements.txt tools/colab/build-e
 test-colab: $(COLAB_STAMP)
 	$(COLAB_VENV)/bin/python -m pytest tests lessons solutions --nbval-lax --nbval-current-env -v
 
-# Lessons 01, 02, 05, 06 and 07 run in JupyterLab in headless Chromium, checked as
-# a student sees them: widgets render, the live view moves, interact, the class
-# picker and lesson 07's explorer (a method chosen, an upload) respond
-# (tools/browser/run_lessons.py; screenshots in outputs/browser/; about 6 minutes;
+# Lessons 01, 02, 05, 06, 07 and 08 run in JupyterLab in headless Chromium, checked
+# as a student sees them: widgets render, the live views move and finish, interact,
+# the class picker, lesson 07's explorer (a method chosen, an upload) and lesson 08's
+# channel explorer (steps, layer, channel, Visualise) respond
+# (tools/browser/run_lessons.py; screenshots in outputs/browser/; about 10 minutes;
 # not part of `make test`). Needs Chromium, which this does not
 # install: Debian's package, or CHROMIUM=/path/to/chromium.
 CHROMIUM ?= /usr/bin/chromium

@@ -77,7 +77,9 @@ def deep_dream(model: keras.Model, image: np.ndarray, layer: str, *, octaves: in
         offset = octave * steps_per_octave
         last = octave == len(sizes) - 1
 
-        def told(progress: Progress, offset=offset, last=last) -> None:
+        def told(progress: Progress, offset=offset, last=last, first=octave == 0) -> None:
+            if not first and progress.step == 0 and progress.stop_reason is None:
+                return  # the previous octave's last report already showed this image
             ending = progress.stop_reason if last or progress.stop_reason == "interrupted" else None
             callback(Progress(offset + progress.step, total, progress.loss, None, _resized(progress.image, size),
                               ending, None))

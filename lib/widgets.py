@@ -317,7 +317,8 @@ class ChannelExplorer:
                                      callback=self.view, callback_every=4)
                 reached = float(activations(self.model, result.image, layer)[..., index].mean())
                 patches = top_patches(self.model, self.photos, layer, index)
-                titles = [f"{layer} #{index}\n{reached:.1f}"] + [f"{p.source}\n{p.activation:.1f}" for p in patches]
+                titles = [f"{layer} #{index}\nmean {reached:.1f}"] + [f"{p.source}\nbest spot {p.activation:.1f}"
+                                                                      for p in patches]
                 display(show_images([result.image] + [p.image for p in patches], titles, columns=len(titles)))
             except ValueError as error:
                 print(f"\u2717 {error}")

@@ -1,18 +1,21 @@
 """Run lessons in JupyterLab, in a real (headless) browser, and check what a student sees.
 
 `make test-browser` runs this. It starts JupyterLab on 127.0.0.1 with a random
-token, opens copies of lessons 01, 02, 05, 06 and 07 in Debian's Chromium through
+token, opens copies of lessons 01, 02, 05, 06, 07 and 08 in Debian's Chromium through
 Playwright, runs each with "Kernel > Restart Kernel and Run All Cells..." and
 checks:
 
   - every cell ran, every widget renders, and no cell shows an error or an exception;
-  - lessons 02 and 06: the live view's image and label change while the optimisation runs;
+  - lessons 02, 06 and 08: the live view's image and label change while the optimisation runs;
   - lesson 02: typing another class ("zebra") into the class picker and running
     the live-view cells again makes the live view name that class;
   - lesson 01: moving the slider of the last `interact` redraws its figure;
   - lesson 07: the explorer's Explain button, with the method "gradcam" chosen, shows
     a figure and names the class; with "your own file" and nothing uploaded it says
-    so; and after uploading data/dog.png it explains dog.png.
+    so; and after uploading data/dog.png it explains dog.png;
+  - lesson 08: both DeepDream live views end with a full bar and "ran all 60 steps"; in the
+    channel explorer, with the steps slider at its minimum, another layer chosen (the channel's
+    range follows) and a channel typed, Visualise runs to "ran all 32 steps" and shows a figure.
 
 It prints one line per check (✓ or ✗ and what it measured), then "N passed,
 M failed", and exits 1 if any check failed (2 if Chromium is missing).
@@ -47,16 +50,21 @@ WORK = OUT / "work"  # copies of the lessons; must stay under ROOT (the setup ce
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")  # Debian's; never a Playwright download
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-# lesson -> the most seconds Run All may take. On a quiet 2-core CPU lesson 06 takes about 150 s, lesson 07
-# about 60 s and the others under 30 s; the limits leave room for a busy machine (a run that finishes
-# sooner doesn't wait).
+# lesson -> the most seconds Run All may take. On a quiet 2-core CPU lesson 06 takes about 150 s, lesson 08
+# 2 to 3 minutes, lesson 07 about 60 s and the others under 30 s; the limits leave room for a busy machine
+# (a run that finishes sooner doesn't wait).
 LESSONS = {"01_noise_classification": 300, "02_naive_ideal_cat": 300,
            "05_exercises": 300, "06_what_the_network_really_sees": 1200,
-           "07_where_does_the_network_look": 600}
+           "07_where_does_the_network_look": 600, "08_inside_the_network": 900}
 NEW_CLASS = "zebra"  # typed into lesson 02's class picker
 EXPLORER_CELL = "lib.explanation_explorer("  # lesson 07's cell that shows the explorer
 EXPLAIN_TIMEOUT_MS = 180_000  # one click of Explain: a second or two on a quiet CPU, more when it compiles or the CPU is busy
-LIVE_CELL = "callback=view"  # code in the cells (lessons 02 and 06) that run an optimisation shown in a live view
+LIVE_CELL = "callback=view"  # code in the cells (lessons 02, 06, 08) that run an optimisation shown in a live view
+DREAM_CELL = "lib.deep_dream("  # lesson 08's two cells that show DeepDream in a live view
+DREAM_STEPS = 60  # deep_dream's default: 3 octaves of 20 steps
+CHANNEL_EXPLORER_CELL = "lib.channel_explorer("  # lesson 08's cell that shows the channel explorer
+NEW_LAYER, NEW_LAYER_RANGE, NEW_CHANNEL = "block4", "0 to 39", 7  # chosen in it (Lite0's block4 has 40 channels)
+VISUALISE_TIMEOUT_MS = 300_000  # one click of Visualise at 32 steps: several seconds on a quiet CPU
 
 results: list[bool] = []
 
@@ -259,10 +267,21 @@ def run_cell(page: Page, text: str) -> None:
     page.keyboard.press("Shift+Enter")
 
 
-def live_view(page: Page):
-    """The (first) live view: a VBox holding an image and a progress bar."""
-    return page.locator(".widget-vbox").filter(has=page.locator("img")).filter(
+def live_view(page: Page, within=None):
+    """The (first) live view, in the page or `within` a locator: a VBox holding an image and a progress bar."""
+    return (within or page).locator(".widget-vbox").filter(has=page.locator("img")).filter(
         has=page.locator(".progress, .widget-hprogress")).first
+
+
+def live_view_state(view) -> tuple[str, float, str]:
+    """A live view's label (the last text in it; the bar's own label is empty), how full its bar is
+    (percent, from the bar's width) and the bar's classes (its style, e.g. progress-bar-success)."""
+    return tuple(view.evaluate("""box => {
+      const labels = [...box.querySelectorAll('.widget-label')].map(l => l.textContent.trim()).filter(Boolean);
+      const bar = box.querySelector('.progress-bar');
+      return [labels.length ? labels[labels.length - 1] : '', bar ? parseFloat(bar.style.width) : -1,
+              bar ? bar.className : ''];
+    }"""))
 
 
 def shot(target, name: str) -> None:
@@ -306,12 +325,15 @@ def run_lesson(page: Page, lab: JupyterLab, name: str, timeout_s: float) -> None
         shot(cell(page, "exercises.check_"), f"{name}_first_check")
     if name.startswith("01"):
         check_interact(page, name)
-    if name.startswith(("02", "06")):
+    if name.startswith(("02", "06", "08")):
         check_live_view(page, name)
     if name.startswith("02"):
         check_class_picker(page, name)
     if name.startswith("07"):
         check_explorer(page, name)
+    if name.startswith("08"):
+        check_dreams(page, name)
+        check_channel_explorer(page, name)
 
 
 def check_interact(page: Page, name: str) -> None:
@@ -454,6 +476,103 @@ def check_explorer(page: Page, name: str) -> None:
     check(ok, f"{name}: after uploading data/dog.png (button: {upload.inner_text().strip()!r}), Explain printed "
           f"{line!r} and showed a figure ({'after' if ok else 'nothing after'} {seconds:.0f} s)")
     shot(explorer, f"{name}_explorer_upload")
+
+
+def check_dreams(page: Page, name: str) -> None:
+    """Lesson 08: both DeepDream live views ended with a full bar and "ran all 60 steps"."""
+    cells = page.locator(".jp-Notebook .jp-CodeCell").filter(has=page.locator(".jp-InputArea-editor", has_text=DREAM_CELL))
+    if not check(cells.count() == 2, f"{name}: {cells.count()} cells show DeepDream in a live view (2 expected)"):
+        return
+    for k in range(cells.count()):
+        code = cells.nth(k).locator(".jp-InputArea-editor").inner_text()
+        layer = re.search(r"suggested\[[\"'](\w+)[\"']\]", code)
+        which = f"DeepDream live view {k + 1} ({layer.group(1) if layer else 'layer ?'})"
+        view = live_view(page, cells.nth(k).locator(".jp-OutputArea-output"))
+        if not check(view.count() == 1, f"{name}: {which} renders"):
+            continue
+        label, full, bar = live_view_state(view)
+        check(full >= 99.9 and label.startswith(f"ran all {DREAM_STEPS} steps"),
+              f"{name}: {which} ended with its bar {full:.0f}% full ({bar.replace('progress-bar', '').strip(' -') or 'no style'}) "
+              f"and says {label!r}")
+        shot(view, f"{name}_dream_{k + 1}")
+
+
+def check_channel_explorer(page: Page, name: str) -> None:
+    """Lesson 08: in the channel explorer, the steps slider at its minimum, another layer (the channel's
+    range follows it) and a channel typed; Visualise runs the live view to its end and shows a figure."""
+    explorer = cell(page, CHANNEL_EXPLORER_CELL).locator(".jp-OutputArea-output .widget-vbox").first
+    layer = explorer.locator(".widget-dropdown select").first
+    channel = explorer.locator(".widget-text input").first
+    range_box = explorer.locator(".widget-hbox").first  # HBox([channel, range label])
+    slider = explorer.locator(".widget-slider").first
+    button = explorer.locator("button.widget-button", has_text="Visualise")
+    view = live_view(page, explorer)
+    output = explorer.locator(".widget-output")
+    if not check(explorer.count() == 1 and layer.count() == 1 and channel.count() == 1 and slider.count() == 1
+                 and button.count() == 1 and button.is_visible() and view.count() == 1 and output.count() == 1,
+                 f"{name}: the channel explorer renders, with its layer menu, channel box, steps slider, "
+                 "Visualise button and live view"):
+        return
+    def range_text() -> str:  # the Label next to the channel box (the last text in the HBox)
+        return ([t.strip() for t in range_box.locator(".widget-label").all_inner_texts() if t.strip()] or [""])[-1]
+    explorer.scroll_into_view_if_needed()
+    shot(explorer, f"{name}_explorer_start")
+
+    # 1. The steps slider to its minimum, with the keyboard (step 32: 128 -> 32 in three presses).
+    readout = slider.locator(".widget-readout")
+    steps_before = readout.inner_text().strip()
+    slider.locator(".noUi-handle").first.focus()
+    for _ in range(8):
+        if readout.inner_text().strip() == "32":
+            break
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_timeout(200)
+    steps = readout.inner_text().strip()
+    check(steps == "32", f"{name}: the steps slider moved to its minimum: {steps_before} -> {steps}")
+
+    # 2. Another layer: the range next to the channel box follows (the kernel answers).
+    layer_before, range_before = layer.input_value(), range_text()
+    layer.select_option(label=NEW_LAYER)
+    deadline = time.monotonic() + 30
+    while range_text() != NEW_LAYER_RANGE and time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+    check(layer.input_value() == NEW_LAYER and range_text() == NEW_LAYER_RANGE,
+          f"{name}: layer {layer_before} -> {layer.input_value()}, the channel range {range_before!r} -> {range_text()!r}")
+
+    # 3. A channel typed into the box.
+    channel.fill(str(NEW_CHANNEL))
+    channel.press("Enter")
+    page.wait_for_timeout(1000)  # the new value travels to the kernel
+    check(channel.input_value() == str(NEW_CHANNEL), f"{name}: channel {channel.input_value()!r} typed")
+
+    # 4. Visualise: the explorer's live view runs to its end and a figure appears under it.
+    button.scroll_into_view_if_needed()
+    began = time.monotonic()
+    button.click()
+    try:
+        page.wait_for_function(
+            """([box, start]) => {
+                 const views = [...box.querySelectorAll('.widget-vbox')].filter(v => v.querySelector('img') && v.querySelector('.widget-hprogress, .progress'));
+                 const labels = views.length ? [...views[0].querySelectorAll('.widget-label')].map(l => l.textContent.trim()).filter(Boolean) : [];
+                 return labels.length && labels[labels.length - 1].startsWith(start) && !!box.querySelector('.widget-output img');
+               }""", arg=[explorer.element_handle(), "ran all "], timeout=VISUALISE_TIMEOUT_MS)
+        ok = True
+    except Exception:
+        ok = False
+    seconds = time.monotonic() - began
+    page.wait_for_timeout(1000)  # let the last redraw land
+    label, full, bar = live_view_state(view)
+    check(ok and label.startswith(f"ran all {steps} steps") and full >= 99.9,
+          f"{name}: Visualise ran the live view to its end ({'after' if ok else 'not after'} {seconds:.0f} s): "
+          f"bar {full:.0f}% full, label {label!r}")
+    figure = output.locator("img").first
+    size = figure.evaluate("img => [img.naturalWidth, img.naturalHeight]") if figure.count() else [0, 0]
+    printed = " ".join(t.strip() for t in output.locator(
+        ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stdout']").all_inner_texts() if t.strip())
+    check(size[0] > 0 and not printed, f"{name}: a figure appears under the explorer ({size[0]}x{size[1]} pixels: "
+          f"the ideal image of {NEW_LAYER} #{channel.input_value()} and its top patches)"
+          + (f"; it also printed {printed[:150]!r}" if printed else ""))
+    shot(explorer, f"{name}_explorer_visualised")
 
 
 def main() -> int:
