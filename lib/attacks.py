@@ -98,8 +98,12 @@ def pgd(model: keras.Model, images: np.ndarray, labels: Sequence[int | str], eps
     pixels.project()
     update = make_step(model, objective, pixels, method="sign" if norm == "linf" else "l2", learning_rate=step,
                        epsilon=epsilon, transforms=as_transform(transforms), seed=seed)
-    for _ in range(steps):
-        update()
+    made = 0
+    try:
+        for made in range(1, steps + 1):
+            update()
+    except KeyboardInterrupt:  # Ctrl-C or the notebook's stop button: keep the attack as far as it got
+        print(f"Interrupted after {made - 1} of {steps} steps: returning the images as they are now.")
     return pixels.image().numpy()
 
 

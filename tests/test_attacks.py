@@ -101,3 +101,25 @@ def test_jpeg_is_straight_through_and_blur_smooths():
 def test_bad_input_is_named(tiny_model, call, message):
     with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):
         call(tiny_model, _noise(2))
+
+
+def test_ctrl_c_keeps_the_attack_so_far(tiny_model, monkeypatch, capsys):
+    images, calls = _noise(2, seed=4), []
+    real_make_step = attacks.make_step
+
+    def interrupted_after_two(*args, **kwargs):
+        step = real_make_step(*args, **kwargs)
+
+        def wrapped():
+            calls.append(1)
+            if len(calls) == 3:
+                raise KeyboardInterrupt
+            return step()
+
+        return wrapped
+
+    monkeypatch.setattr(attacks, "make_step", interrupted_after_two)
+    attacked = attacks.pgd(tiny_model, images, [1, 2], 8, steps=10, random_start=False)
+    assert "Interrupted after 2 of 10 steps" in capsys.readouterr().out
+    assert 0 < np.abs(attacked - images).max() * 255 <= 8 + 1e-3  # two steps made, within the budget
+
