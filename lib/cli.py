@@ -444,7 +444,11 @@ def run_explain(args) -> dict:
     lib.load_image(args.image, size=None)  # a bad file fails here, before anything is written or loaded
     target = None if args.target is None else lib.class_id_of(args.target)
     out = None if args.out is None else _check_out(args.out, FIGURE_FORMATS)
-    os.environ.setdefault("MPLBACKEND", "Agg")  # a command line opens no windows
+    import matplotlib
+
+    # A command line draws into files and opens no windows. Set for this process only: an environment variable
+    # would pass to every process started after it (a notebook kernel would then draw no figures).
+    matplotlib.use("Agg")
     from . import attribution  # TensorFlow loads here, once the input has been checked
 
     model = lib.load_model(args.model)

@@ -42,6 +42,15 @@ def test_json_report_and_the_overlay_png(capsys, tmp_path):
     _assert_png(out)
 
 
+def test_explain_leaves_the_environment_alone(capsys, tmp_path, monkeypatch):
+    """An in-process run must not set MPLBACKEND: every process started later (a notebook kernel) would inherit it."""
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    _json(capsys, ["explain", CAT, "--method", "gradient", "--out", str(tmp_path / "map.png"), *MODEL])
+    import os
+
+    assert "MPLBACKEND" not in os.environ
+
+
 def test_default_target_is_the_top_class(capsys):
     top = _json(capsys, ["classify", CAT, "--top", "1", *MODEL])["top"][0]
     report = _json(capsys, ["explain", CAT, "--method", "gradient", *MODEL])
