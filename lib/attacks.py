@@ -19,6 +19,7 @@ image has length at most 4/255 (L2, in [0, 1] pixel units).
 
 from __future__ import annotations
 
+from numbers import Real
 from typing import Callable, Sequence
 
 import numpy as np
@@ -28,7 +29,7 @@ import tensorflow as tf
 
 from .classes import class_id_of
 from .images import check_image
-from .models import model_input_size
+from .models import check_model, model_input_size, predict_batch
 from .objectives import cross_entropy
 from .optimise import make_step
 from .parameterisations import NORMS, PixelImage
@@ -45,10 +46,16 @@ def _labels(values: Sequence[int | str], count: int, name: str) -> list[int]:
     return [class_id_of(value.item() if isinstance(value, np.generic) else value) for value in values]
 
 
+def check_budget_255(epsilon_255: float) -> float:
+    """A budget in levels of 255 as a float (ValueError unless it is a number from 0 to 255)."""
+    if isinstance(epsilon_255, bool) or not isinstance(epsilon_255, Real) or not 0 <= epsilon_255 <= 255:
+        raise ValueError(f"epsilon_255 is a budget in levels of 255 (2 means 2/255), from 0 to 255; got {epsilon_255!r}.")
+    return float(epsilon_255)
+
+
 def _budget(epsilon_255: float) -> float:
-    if isinstance(epsilon_255, bool) or not isinstance(epsilon_255, (int, float)) or not 0 <= epsilon_255 <= 255:
-        raise ValueError(f"epsilon_255 is a budget in levels of 255 (4 means 4/255), from 0 to 255; got {epsilon_255!r}.")
-    return float(epsilon_255) / 255
+    """The budget in [0, 1] pixel units."""
+    return check_budget_255(epsilon_255) / 255
 
 
 def _random_start(images: np.ndarray, epsilon: float, norm: str, rng: np.random.Generator) -> np.ndarray:
@@ -76,8 +83,7 @@ def pgd(model: keras.Model, images: np.ndarray, labels: Sequence[int | str], eps
     targets: None for an untargeted attack, else a class for each image.
     transforms: random transforms applied before every forward pass (EOT).
     """
-    if not isinstance(model, keras.Model):
-        raise ValueError(f"model must be a Keras model from lib.load_model(...), got {type(model).__name__}.")
+    check_model(model)
     batch = check_image(images)
     size = model_input_size(model)
     if batch.shape[1:3] != (size, size):
@@ -130,9 +136,7 @@ def fooled(model: keras.Model, images: np.ndarray, labels: Sequence[int | str],
     """For each image, whether the attack succeeded: untargeted, the top class is not the label; targeted, it is the target."""
     batch = check_image(images)
     true = np.array(_labels(labels, len(batch), "labels"))
-    size = model_input_size(model)
-    tops = np.concatenate([np.argmax(model(tf.image.resize(batch[start:start + batch_size], [size, size]),
-                                           training=False), axis=1) for start in range(0, len(batch), batch_size)])
+    tops = predict_batch(model, batch, batch_size).argmax(axis=1)
     if targets is None:
         return tops != true
     return tops == np.array(_labels(targets, len(batch), "targets"))

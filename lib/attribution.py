@@ -34,9 +34,9 @@ import keras
 import tensorflow as tf
 
 from .classes import class_id_of, class_name
-from .images import check_image
+from .images import check_image, check_one_image
 from .layers import _check_single, feature_model, find_layer, last_feature_layer
-from .models import model_input_size
+from .models import check_model, model_input_size, predict_batch
 from .names import ATTRIBUTION_METHODS
 from .transforms import gaussian_blur, resize_to
 
@@ -75,24 +75,6 @@ def _gradient_function(model: keras.Model):
         return tape.gradient(score, images), logits
 
     return gradients
-
-
-def _probability_function(model: keras.Model):
-    """Compiled: images [n, h, w, 3] -> probabilities [n, 1000]."""
-    size, reference = model_input_size(model), weakref.ref(model)
-
-    @tf.function(reduce_retracing=True)
-    def probabilities(images):
-        return tf.nn.softmax(reference()(resize_to(images, size), training=False))
-
-    return probabilities
-
-
-def _probabilities(model: keras.Model, images: np.ndarray, batch_size: int = 8) -> np.ndarray:
-    """The model's probabilities [n, 1000] for images [n, h, w, 3] (any size), in batches."""
-    function = _compiled(model, "probabilities", lambda: _probability_function(model))
-    return np.concatenate([function(tf.constant(images[start:stop])).numpy()
-                           for start, stop in _batches(len(images), batch_size)])
 
 
 def _gradcam_function(model: keras.Model, layer: str):
@@ -155,8 +137,8 @@ def integrated_gradients(model: keras.Model, image: np.ndarray, target: int | st
     the method), the closer the more `steps`; `explain` shows |their sum over
     the three colours|.
     """
-    _check_model(model)
-    image, class_id = _one_image(image, "integrated_gradients"), class_id_of(target)
+    check_model(model)
+    image, class_id = check_one_image(image, "integrated_gradients"), class_id_of(target)
     _check_settings("integrated_gradients", {"steps": steps, "baseline": baseline, "batch_size": batch_size},
                     *image.shape[1:3])
     start = make_baseline(image, baseline)[None]
@@ -204,14 +186,14 @@ def occlusion_positions(height: int, width: int, patch: int, stride: int) -> lis
 def _occlusion(model, image, class_id, patch, stride, fill, batch_size) -> np.ndarray:
     height, width = image.shape[1:3]
     positions = occlusion_positions(height, width, patch, stride)
-    before = float(_probabilities(model, image)[0, class_id])
+    before = float(predict_batch(model, image)[0, class_id])
     drop_sum, count = np.zeros((height, width), np.float32), np.zeros((height, width), np.float32)
     for start, stop in _batches(len(positions), batch_size):
         masks = np.zeros((stop - start, height, width, 1), np.float32)
         for index, (top, left) in enumerate(positions[start:stop]):
             masks[index, top:top + patch, left:left + patch] = 1.0
         hidden = image * (1.0 - masks) + fill * masks
-        drops = before - _probabilities(model, hidden, batch_size)[:, class_id]
+        drops = before - predict_batch(model, hidden, batch_size)[:, class_id]
         drop_sum += np.tensordot(drops, masks[..., 0], axes=1)
         count += masks[..., 0].sum(axis=0)
     return np.maximum(drop_sum / np.maximum(count, 1.0), 0.0)
@@ -250,22 +232,9 @@ def _check_settings(method: str, settings: dict, height: int, width: int) -> dic
     return options
 
 
-def _check_model(model) -> None:
-    if not isinstance(model, keras.Model):
-        raise ValueError(f"model must be a Keras model from lib.load_model(...), got {type(model).__name__}.")
-
-
-def _one_image(image: np.ndarray, function: str) -> np.ndarray:
-    batch = check_image(image)
-    if batch.shape[0] != 1:
-        raise ValueError(f"{function} takes one image [height, width, 3], got a batch of {batch.shape[0]}; "
-                         f"{function} each image in turn.")
-    return batch
-
-
 def top_class(model: keras.Model, image: np.ndarray) -> int:
     """The class the model gives the highest probability to `image` (any size; resized for the model)."""
-    return int(np.argmax(_probabilities(model, check_image(image))[0]))
+    return int(np.argmax(predict_batch(model, check_image(image))[0]))
 
 
 def explain(model: keras.Model, image: np.ndarray, target: int | str | None = None, method: str = "gradcam",
@@ -285,8 +254,8 @@ def explain(model: keras.Model, image: np.ndarray, target: int | str | None = No
     Larger means more important for `target`; the units differ between
     methods, so compare maps by their ranking (or each scaled to its peak).
     """
-    _check_model(model)
-    batch = _one_image(image, "explain")
+    check_model(model)
+    batch = check_one_image(image, "explain")
     options = _check_settings(method, settings, *batch.shape[1:3])
     class_id = top_class(model, batch) if target is None else class_id_of(target)
     return _FUNCTIONS[method](model, batch, class_id, **options).astype(np.float32)
@@ -353,8 +322,8 @@ def deletion_curve(model: keras.Model, image: np.ndarray, target: int | str, imp
     Removed pixels take the values of the blurred image (as the "blur"
     baseline), which hides detail without painting new edges.
     """
-    _check_model(model)
-    batch, class_id = _one_image(image, "deletion_curve"), class_id_of(target)
+    check_model(model)
+    batch, class_id = check_one_image(image, "deletion_curve"), class_id_of(target)
     for name, value in (("steps", steps), ("batch_size", batch_size)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 1 <= value <= 4096:
             raise ValueError(f"deletion_curve's {name} must be a whole number from 1 to 4096, got {value!r}.")
@@ -375,7 +344,7 @@ def deletion_curve(model: keras.Model, image: np.ndarray, target: int | str, imp
         removed = np.zeros(importance.size, bool)
         removed[order[:count]] = True
         images[index] = np.where(removed.reshape(height, width, 1), blurred, batch[0])
-    scores = _probabilities(model, images, batch_size)[:, class_id]
+    scores = predict_batch(model, images, batch_size)[:, class_id]
     return DeletionCurve(counts / importance.size, scores, class_id)
 
 

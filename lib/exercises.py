@@ -23,6 +23,7 @@ import numpy as np
 from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log lines)
 import tensorflow as tf
 
+from .attacks import check_budget_255
 from .attribution import DeletionCurve, hide_square
 from .classes import class_id_of, class_name, class_names
 from .images import data_path, load_image, resize_and_crop, side_by_side
@@ -76,16 +77,10 @@ def total_variation_of(image: np.ndarray) -> float:
     return float(total_variation()(None, tf.constant(np.asarray(image, dtype=np.float32)[None])))
 
 
-def _check_budget(epsilon_255: Any) -> float:
-    if isinstance(epsilon_255, bool) or not isinstance(epsilon_255, Real) or not 0 <= epsilon_255 <= 255:
-        raise ValueError(f"epsilon_255 is a budget in levels of 255 (2 means 2/255), from 0 to 255; got {epsilon_255!r}.")
-    return float(epsilon_255)
-
-
 def attack_probabilities(model: tf.keras.Model, image: np.ndarray, target: int | str, epsilon_255: float,
                          num_steps: int = FOOLS_NUM_STEPS) -> np.ndarray:
     """Probabilities float32 [1000] after `fools`' fixed attack (for a budget of 0: the image's own)."""
-    epsilon_255 = _check_budget(epsilon_255)
+    epsilon_255 = check_budget_255(epsilon_255)
     if epsilon_255 == 0:
         return predict(model, image)
     epsilon = epsilon_255 / 255

@@ -21,7 +21,7 @@ import numpy as np
 from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log lines)
 import keras
 
-from .images import check_image, resize_and_crop
+from .images import check_one_image, resize_and_crop
 from .layers import activations, check_needs
 from .models import model_input_size
 from .objectives import layer_energy
@@ -30,16 +30,6 @@ from .transforms import jitter
 
 DREAM_LEARNING_RATE = 0.01  # Adam, in pixel units: the photo changes visibly within 20 steps
 DREAM_JITTER = 8  # pixels: a random shift before every step, so that patterns don't lock to one pixel grid
-
-
-def _resized(image: np.ndarray, size: int) -> np.ndarray:
-    from PIL import Image
-
-    height, width = image.shape[:2]
-    if height == width == size:
-        return image
-    channels = [Image.fromarray(image[..., c]).resize((size, size), Image.BICUBIC) for c in range(3)]
-    return np.clip(np.stack([np.asarray(c) for c in channels], axis=-1), 0.0, 1.0).astype(np.float32)
 
 
 def deep_dream(model: keras.Model, image: np.ndarray, layer: str, *, octaves: int = 3, octave_scale: float = 1.4,
@@ -59,9 +49,7 @@ def deep_dream(model: keras.Model, image: np.ndarray, layer: str, *, octaves: in
     (Ctrl-C keeps the dream so far).
     """
     size = model_input_size(model)
-    photo = check_image(image)
-    if photo.shape[0] != 1:
-        raise ValueError(f"deep_dream takes one image [height, width, 3], got a batch of {photo.shape[0]}.")
+    photo = check_one_image(image, "deep_dream")
     for name, value, low, high in (("octaves", octaves, 1, 8), ("steps_per_octave", steps_per_octave, 1, 1000)):
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise ValueError(f"{name} must be a whole number from {low} to {high}, got {value!r}.")
@@ -81,10 +69,10 @@ def deep_dream(model: keras.Model, image: np.ndarray, layer: str, *, octaves: in
             if not first and progress.step == 0 and progress.stop_reason is None:
                 return  # the previous octave's last report already showed this image
             ending = progress.stop_reason if last or progress.stop_reason == "interrupted" else None
-            callback(Progress(offset + progress.step, total, progress.loss, None, _resized(progress.image, size),
+            callback(Progress(offset + progress.step, total, progress.loss, None, resize_and_crop(progress.image, size),
                               ending, None))
 
-        result = optimise_image(model, objective, _resized(dream, octave_size), num_steps=steps_per_octave,
+        result = optimise_image(model, objective, resize_and_crop(dream, octave_size), num_steps=steps_per_octave,
                                 learning_rate=learning_rate, stop_at=None, transforms=jitter(DREAM_JITTER),
                                 callback=None if callback is None else told)
         dream = result.image
@@ -93,7 +81,7 @@ def deep_dream(model: keras.Model, image: np.ndarray, layer: str, *, octaves: in
         steps_made, seconds = steps_made + result.num_steps, seconds + result.seconds
         if result.interrupted:
             break
-    result.image, result.images = _resized(dream, size), _resized(dream, size)[None]
+    result.image, result.images = resize_and_crop(dream, size), resize_and_crop(dream, size)[None]
     result.start_image = resize_and_crop(photo[0], size)  # the photo, at the dream's size: `change` is what dreaming did
     result.losses, result.step_seconds, result.num_steps, result.seconds = losses, step_seconds, steps_made, seconds
     return result

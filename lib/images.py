@@ -139,6 +139,15 @@ def check_image(image: np.ndarray, name: str = "image") -> np.ndarray:
     return array.astype(np.float32)
 
 
+def check_one_image(image: np.ndarray, function: str) -> np.ndarray:
+    """check_image for a function that takes one image: float32 [1, height, width, 3], or ValueError for a batch."""
+    batch = check_image(image)
+    if batch.shape[0] != 1:
+        raise ValueError(f"{function} takes one image [height, width, 3], got a batch of {batch.shape[0]}; "
+                         f"call it for each image in turn.")
+    return batch
+
+
 def to_uint8(image: np.ndarray) -> np.ndarray:
     """Round an image in [0, 1] to 8-bit pixels (what a PNG stores)."""
     return np.round(np.clip(np.asarray(image, dtype=np.float32), 0.0, 1.0) * 255.0).astype(np.uint8)

@@ -23,6 +23,8 @@ import numpy as np
 from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log lines)
 import keras
 
+from .models import check_model
+
 _FEATURE_MODELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> {layer names: feature model}
 POOLING = (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)
 
@@ -46,8 +48,7 @@ def spatial_layers(model: keras.Model) -> list[keras.layers.Layer]:
 
 
 def _check_single(model: keras.Model) -> None:
-    if not isinstance(model, keras.Model):
-        raise ValueError(f"model must be a Keras model from lib.load_model(...), got {type(model).__name__}.")
+    check_model(model)
     members = [layer.name for layer in model.layers if isinstance(layer, keras.Model)]
     if members:
         raise ValueError(f"{model.name} is an ensemble of {', '.join(members)}: its inner layers belong to each "
@@ -169,12 +170,10 @@ def activations(model: keras.Model, image: np.ndarray, layer: str) -> np.ndarray
 
     image: float32 [h, w, 3] in [0, 1]; resized to the model's input size if it isn't.
     """
-    from .images import check_image
+    from .images import check_one_image
     from .transforms import resize_to
 
-    batch = check_image(image)
-    if batch.shape[0] != 1:
-        raise ValueError(f"activations takes one image [height, width, 3], got a batch of {batch.shape[0]}.")
+    batch = check_one_image(image, "activations")
     size = int(model.input_shape[1])
     values, _ = feature_model(model, (layer,))(resize_to(batch, size), training=False)
     return values.numpy()[0]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import weakref
 from typing import Callable
 
 from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log lines)
@@ -125,6 +126,35 @@ def load_model(name: str | None = None) -> keras.Model:
             file=sys.stderr,
         )
         return BUILDERS[FALLBACK_MODEL]()
+
+
+def check_model(model) -> None:
+    """ValueError unless `model` is a Keras model (as lib.load_model returns)."""
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"model must be a Keras model from lib.load_model(...), got {type(model).__name__}.")
+
+
+_PREDICTORS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> its compiled predict_batch step
+
+
+def predict_batch(model: keras.Model, images: np.ndarray, batch_size: int = 8) -> np.ndarray:
+    """Probabilities float32 [n, 1000] for images [n, h, w, 3] of any size (each resized to the model's input).
+
+    The images go through the model `batch_size` at a time, in a function
+    compiled once per model (it holds the model weakly, so a model that is
+    no longer used can be freed).
+    """
+    if model not in _PREDICTORS:
+        size, reference = model_input_size(model), weakref.ref(model)
+
+        @tf.function(reduce_retracing=True)
+        def probabilities(batch):
+            return tf.nn.softmax(reference()(resize_to(batch, size), training=False))
+
+        _PREDICTORS[model] = probabilities
+    function = _PREDICTORS[model]
+    return np.concatenate([function(tf.constant(images[start:start + batch_size])).numpy()
+                           for start in range(0, len(images), batch_size)])
 
 
 def model_input_size(model: keras.Model) -> int:

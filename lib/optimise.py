@@ -17,7 +17,7 @@ import tensorflow as tf
 from .classes import class_id_of, class_name
 from .images import check_image, noise_image
 from .layers import check_needs, feature_model
-from .models import model_input_size
+from .models import check_model, model_input_size
 from .objectives import Objective, as_objective
 from .parameterisations import FourierImage, PixelImage
 from .transforms import Transform, as_transform, resize_to
@@ -181,8 +181,7 @@ def make_step(model: tf.keras.Model, objective: Objective, image: tf.Variable | 
 
 
 def _check_settings(model, num_steps, method, learning_rate, epsilon, stop_at) -> None:
-    if not isinstance(model, tf.keras.Model):
-        raise ValueError(f"model must be a Keras model from lib.load_model(...), got {type(model).__name__}.")
+    check_model(model)
     if isinstance(num_steps, bool) or not isinstance(num_steps, int) or num_steps < 0:
         raise ValueError(f"num_steps must be a whole number >= 0, got {num_steps!r}.")
     if method not in METHODS:
