@@ -42,6 +42,15 @@ def test_setup_cell_and_colab_badge_agree_with_the_readme(path):
         ROOT / "README.md").read_text()
 
 
+
+@pytest.mark.parametrize("path", sorted(ROOT.glob("lessons/*.ipynb")), ids=lambda path: path.name)
+def test_the_introduction_says_how_long_the_lesson_takes(path):
+    first = "".join(_cells(path)[0]["source"])
+    time_line = next((line for line in first.splitlines() if line.startswith("Time: about")), "")
+    assert time_line, f"{path.name}: the first cell has no 'Time: about ...' line"
+    assert re.search(r"running alone takes about [\w -]*(second|minute)", time_line) or "the given cells run in" in time_line, (
+        f"{path.name}: the time line must say how long running takes, in seconds or minutes: {time_line!r}")
+
 def _run_setup(tmp_path: Path, colab: bool, repository: str) -> subprocess.CompletedProcess:
     """The first setup cell's code, run as Colab (or not) would in an empty folder, with another address."""
     source = _setup_source(NOTEBOOKS[0]).replace(f"https://github.com/{_readme_repository()}", repository)
