@@ -24,7 +24,7 @@ _NAMES = {
     "images": ("data_path", "load_image", "load_photo_set", "noise_image", "save_image", "side_by_side", "to_uint8"),
     "layers": ("activations", "layer_names"),
     "features": ("deep_dream", "top_patches"),
-    "attacks": ("fgsm", "pgd", "eot", "success_rate"),
+    "attacks": ("eot", "fgsm", "pgd", "success_rate"),
     "judge": ("Opinion", "second_opinion"),
     "names": ("available_offline", "default_model_name", "model_names"),
     "models": ("ensemble", "load_model", "model_input_size", "predict"),
@@ -32,7 +32,7 @@ _NAMES = {
                    "neuron", "total_variation"),
     "optimise": ("Progress", "Result", "gradient_of", "make_step", "optimise_image"),
     "plotting": ("change_size_255", "show_change", "show_deletion_curves", "show_explanation",
-                 "show_history", "show_images", "show_top_k"),
+                 "show_history", "show_images", "show_success_curves", "show_top_k", "show_transfer"),
     "recipes": ("RECIPES", "ideal_image"),
     "widgets": ("LiveView", "channel_explorer", "class_picker", "explanation_explorer"),
 }

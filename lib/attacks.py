@@ -19,6 +19,8 @@ image has length at most 4/255 (L2, in [0, 1] pixel units).
 
 from __future__ import annotations
 
+from collections import OrderedDict
+import math
 from numbers import Real
 from typing import Callable, Sequence
 
@@ -33,9 +35,11 @@ from .models import check_model, model_input_size, predict_batch
 from .objectives import cross_entropy
 from .optimise import make_step
 from .parameterisations import NORMS, PixelImage
-from .transforms import Transform, as_transform
+from .transforms import Transform, as_transform, resize_to
 
 PGD_STEPS = 10
+ATTACK_BATCH = 4  # images per step. Memory grows with it; on 2 CPU cores all 13 photos at once were only a
+# fifth faster than 4 at a time, and lesson 09's kernel peaked 0.2 GB higher
 PGD_STEP_SHARE = 2.5  # each step moves 2.5 * budget / steps (Madry et al.'s rule), so the walk can cross the ball
 
 
@@ -72,7 +76,7 @@ def _random_start(images: np.ndarray, epsilon: float, norm: str, rng: np.random.
 def pgd(model: keras.Model, images: np.ndarray, labels: Sequence[int | str], epsilon_255: float, *,
         steps: int = PGD_STEPS, step_255: float | None = None, norm: str = "linf",
         targets: Sequence[int | str] | None = None, random_start: bool = True, seed: int = 0,
-        transforms: Transform | list[Transform] | None = None) -> np.ndarray:
+        transforms: Transform | list[Transform] | None = None, batch_size: int = ATTACK_BATCH) -> np.ndarray:
     """Projected gradient descent on a batch: the attacked images, float32 [n, h, w, 3] in [0, 1].
 
     images: [n, size, size, 3] (or one image) at the model's size; labels:
@@ -82,6 +86,9 @@ def pgd(model: keras.Model, images: np.ndarray, labels: Sequence[int | str], eps
         2.5 * budget / steps).
     targets: None for an untargeted attack, else a class for each image.
     transforms: random transforms applied before every forward pass (EOT).
+    batch_size: how many images are attacked at once. The result does not
+        depend on it without transforms (each image's step is its own);
+        memory grows with it (the backward pass keeps every layer's output).
     """
     check_model(model)
     batch = check_image(images)
@@ -93,24 +100,91 @@ def pgd(model: keras.Model, images: np.ndarray, labels: Sequence[int | str], eps
         raise ValueError(f"norm must be one of {NORMS}, got {norm!r}.")
     if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= 10_000:
         raise ValueError(f"steps must be a whole number from 1 to 10000, got {steps!r}.")
+    check_batch_size(batch_size)
     epsilon = _budget(epsilon_255)
     step = PGD_STEP_SHARE * epsilon / steps if step_255 is None else _budget(step_255)
     true = _labels(labels, len(batch), "labels")
-    objective = -1.0 * cross_entropy(true) if targets is None else cross_entropy(_labels(targets, len(batch), "targets"))
+    wanted = None if targets is None else _labels(targets, len(batch), "targets")
     if epsilon == 0 or step == 0:
         return batch.copy()
     start = _random_start(batch, epsilon, norm, np.random.default_rng(seed)) if random_start else batch
-    pixels = PixelImage(batch, epsilon, variable=tf.Variable(start), norm=norm)
-    pixels.project()
-    update = make_step(model, objective, pixels, method="sign" if norm == "linf" else "l2", learning_rate=step,
-                       epsilon=epsilon, transforms=as_transform(transforms), seed=seed)
-    made = 0
-    try:
-        for made in range(1, steps + 1):
-            update()
-    except KeyboardInterrupt:  # Ctrl-C or the notebook's stop button: keep the attack as far as it got
-        print(f"Interrupted after {made - 1} of {steps} steps: returning the images as they are now.")
-    return pixels.image().numpy()
+    classes = np.array(true if wanted is None else wanted, np.int32)
+    size = math.ceil(len(batch) / math.ceil(len(batch) / batch_size))  # equal parts: 13 images in 7 + 6, not 8 + 5
+    attack = _compiled(model, (size, *batch.shape[1:]), norm, wanted is not None, as_transform(transforms))
+    attack.rate.assign(step)
+    attack.generator.reset_from_seed(seed)
+    attacked = batch.copy()
+    for first in range(0, len(batch), size):
+        part = slice(first, min(first + size, len(batch)))
+        attack.classes.assign(_padded(classes[part], size))
+        attack.pixels.reset(_padded(batch[part], size), epsilon, _padded(start[part], size))
+        attack.pixels.project()
+        made = 0
+        try:
+            for made in range(1, steps + 1):
+                attack.update()
+        except KeyboardInterrupt:  # Ctrl-C or the notebook's stop button: keep the attack as far as it got
+            attacked[part] = attack.pixels.image().numpy()[:part.stop - first]
+            later = "" if part.stop == len(batch) else f"; {_images_named(part.stop, len(batch))} left untouched"
+            print(f"Interrupted after {made - 1} of {steps} steps on {_images_named(first, part.stop)}: returning "
+                  f"the images as they are now{later}.")
+            return attacked
+        attacked[part] = attack.pixels.image().numpy()[:part.stop - first]
+    return attacked
+
+
+def check_batch_size(batch_size: int) -> int:
+    """A number of images per compiled step (ValueError unless a whole number >= 1)."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size is how many images go through the model at once, a whole number >= 1; "
+                         f"got {batch_size!r}.")
+    return batch_size
+
+
+def _images_named(first: int, stop: int) -> str:
+    """Images first..stop-1 of a batch, counted from 1 for people: "image 3", "images 3 to 5"."""
+    return f"image {first + 1}" if stop - first == 1 else f"images {first + 1} to {stop}"
+
+
+def _padded(values: np.ndarray, size: int) -> np.ndarray:
+    """`values` with its last entry repeated up to `size` entries: every part of a batch has one shape, one trace."""
+    return np.concatenate([values, np.repeat(values[-1:], size - len(values), axis=0)]) if len(values) < size else values
+
+
+class _Compiled:
+    """One attack's compiled step, with the variables that the next call points at its own photos and budget."""
+
+    def __init__(self, model: keras.Model, shape: tuple, norm: str, targeted: bool, transforms: Transform | None):
+        self.model, self.transforms = model, transforms  # held, so that the key's ids stay theirs
+        self.classes = tf.Variable(np.zeros(shape[0], np.int32), trainable=False, name="classes")  # labels or targets
+        objective = cross_entropy(self.classes) if targeted else -1.0 * cross_entropy(self.classes)
+        self.pixels = PixelImage(np.zeros(shape, np.float32), 1.0, norm=norm)
+        self.rate = tf.Variable(0.0, trainable=False, name="step")
+        self.generator = tf.random.Generator.from_seed(0)
+        self.update = make_step(model, objective, self.pixels, method="sign" if norm == "linf" else "l2",
+                                learning_rate=self.rate, transforms=transforms, generator=self.generator)
+
+
+COMPILED_KEPT = 4  # the last attacks' compiled steps, kept for calls that differ only in photos, labels, budget, step
+# or seed (each holds its model: at most this many models are kept alive by the attacks)
+_COMPILED: OrderedDict[tuple, _Compiled] = OrderedDict()
+
+
+def _compiled(model: keras.Model, shape: tuple, norm: str, targeted: bool, transforms: Transform | None) -> _Compiled:
+    """The compiled step for this model, batch shape, norm, kind of attack and transforms: traced once, then reused.
+
+    A success curve runs the same attack at many budgets, and a loop over
+    photos one at a time the same attack on each: tracing a step takes about
+    a second, far longer than an FGSM step itself.
+    """
+    key = (id(model), shape, norm, targeted, id(transforms))
+    if key in _COMPILED:
+        _COMPILED.move_to_end(key)
+    else:
+        _COMPILED[key] = _Compiled(model, shape, norm, targeted, transforms)
+        while len(_COMPILED) > COMPILED_KEPT:
+            _COMPILED.popitem(last=False)
+    return _COMPILED[key]
 
 
 def fgsm(model: keras.Model, images: np.ndarray, labels: Sequence[int | str], epsilon_255: float, *,
@@ -140,6 +214,36 @@ def fooled(model: keras.Model, images: np.ndarray, labels: Sequence[int | str],
     if targets is None:
         return tops != true
     return tops == np.array(_labels(targets, len(batch), "targets"))
+
+
+def transformed(images: np.ndarray, transform: Transform | list[Transform], seed: int = 0) -> np.ndarray:
+    """The images after one random draw of `transform`, at their own size: float32 [n, h, w, 3] in [0, 1].
+
+    transform: a defence (lib.transforms.jpeg(75), blur(1.0)) or what a
+        camera does (lib.transforms.camera()); `seed` picks the draw.
+    """
+    batch = check_image(images)
+    transform = as_transform(transform)
+    if transform is None:
+        raise ValueError("transform is missing: pass one from lib.transforms, e.g. lib.transforms.jpeg(75).")
+    changed = transform(tf.constant(batch), tf.random.Generator.from_seed(seed))
+    return np.clip(resize_to(changed, batch.shape[1]).numpy() if changed.shape[1:3] != batch.shape[1:3]
+                   else changed.numpy(), 0.0, 1.0)
+
+
+def survival(model: keras.Model, images: np.ndarray, labels: Sequence[int | str],
+             transform: Transform | list[Transform], *, draws: int = 1,
+             targets: Sequence[int | str] | None = None, seed: int = 0) -> np.ndarray:
+    """For each attacked image, the share of `draws` random draws of `transform` after which it still fools the model.
+
+    A transform without randomness (JPEG, blur) needs one draw; a camera
+    (lib.transforms.camera()) needs many, e.g. 10.
+    """
+    if isinstance(draws, bool) or not isinstance(draws, int) or not 1 <= draws <= 1000:
+        raise ValueError(f"draws must be a whole number from 1 to 1000, got {draws!r}.")
+    batch = check_image(images)
+    return np.mean([fooled(model, transformed(batch, transform, seed + draw), labels, targets)
+                    for draw in range(draws)], axis=0)
 
 
 def success_rate(models: keras.Model | Sequence[keras.Model], images: np.ndarray, labels: Sequence[int | str],

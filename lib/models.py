@@ -147,7 +147,7 @@ def predict_batch(model: keras.Model, images: np.ndarray, batch_size: int = 8) -
     if model not in _PREDICTORS:
         size, reference = model_input_size(model), weakref.ref(model)
 
-        @tf.function(reduce_retracing=True)
+        @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32)])  # one trace for any batch and size
         def probabilities(batch):
             return tf.nn.softmax(reference()(resize_to(batch, size), training=False))
 

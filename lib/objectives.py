@@ -97,8 +97,12 @@ def cross_entropy(target: int | str | Sequence[int | str]) -> Objective:
     Minimising it pushes the target's probability up. Computed from logits
     (never from probabilities, which lose precision near 0 and 1).
     target: one class for every image, or a list with one class per image
-    of the batch (a batch of labelled photos, lesson 09).
+    of the batch (a batch of labelled photos, lesson 09), or a tf.Variable
+    of class ids, one per image, that can change between calls of a
+    compiled step (lib.attacks reuses its steps that way).
     """
+    if isinstance(target, tf.Variable):
+        return _cross_entropy_each(target)
     if isinstance(target, (list, tuple, np.ndarray)):
         return _cross_entropy_each([class_id_of(t.item() if isinstance(t, np.generic) else t) for t in target])
     class_id = class_id_of(target)
@@ -110,11 +114,16 @@ def cross_entropy(target: int | str | Sequence[int | str]) -> Objective:
     return Objective(loss, f"cross_entropy({class_name(class_id)!r})", (class_id,))
 
 
-def _cross_entropy_each(class_ids: list[int]) -> Objective:
+def _cross_entropy_each(class_ids: list[int] | tf.Variable) -> Objective:
     """Cross-entropy with one class per image of the batch (image k against class_ids[k])."""
-    if not class_ids:
+    if isinstance(class_ids, tf.Variable):
+        if class_ids.dtype != tf.int32 or class_ids.shape.rank != 1:
+            raise ValueError(f"cross_entropy takes a tf.Variable of int32 class ids, one per image; got {class_ids!r}.")
+        labels, class_ids = class_ids, class_ids.numpy().tolist()
+    elif not class_ids:
         raise ValueError("cross_entropy needs at least one class.")
-    labels = tf.constant(class_ids, tf.int32)
+    else:
+        labels = tf.constant(class_ids, tf.int32)
 
     def loss(logits: tf.Tensor, image: tf.Tensor) -> tf.Tensor:
         tf.debugging.assert_equal(tf.shape(logits)[0], tf.size(labels),

@@ -128,13 +128,16 @@ def _forward(model: tf.keras.Model, objective: Objective, images: tf.Tensor) -> 
 
 def make_step(model: tf.keras.Model, objective: Objective, image: tf.Variable | Parameterisation,
               start: tf.Tensor | None = None, method: str = "adam", learning_rate: float = 0.01,
-              epsilon: float | None = None, transforms: Transform | None = None, seed: int = 0) -> Callable:
+              epsilon: float | None = None, transforms: Transform | None = None, seed: int = 0,
+              generator: tf.random.Generator | None = None) -> Callable:
     """A compiled step: score the image, then move it one update downhill.
 
     image: a tf.Variable of pixels [batch, h, w, 3] in [0, 1] (kept in [0, 1]
         and within `epsilon` L-inf of `start`), or a parameterisation such as
         `lib.parameterisations.FourierImage`.
-    transforms: random transforms applied before the model sees the image.
+    transforms: random transforms applied before the model sees the image,
+        drawn by `generator` (default: a new one from `seed`).
+    learning_rate: a number, or a tf.Variable that can be changed between calls.
     Returns `step() -> (loss, probabilities, scored_image)`, all for the image
     as it was *before* the update. Adam's moment estimates live in the
     closure, so each call of make_step gets its own fresh optimiser state.
@@ -145,9 +148,10 @@ def make_step(model: tf.keras.Model, objective: Objective, image: tf.Variable | 
     if isinstance(image, tf.Variable):
         image = PixelImage(image.numpy() if start is None else np.asarray(start), epsilon, variable=image)
     parameters, size = image.variable, model_input_size(model)
-    moment1, moment2 = tf.Variable(tf.zeros_like(parameters)), tf.Variable(tf.zeros_like(parameters))
-    count = tf.Variable(0.0)
-    generator = tf.random.Generator.from_seed(seed)
+    if method == "adam":  # only Adam keeps state between steps
+        moment1, moment2 = tf.Variable(tf.zeros_like(parameters)), tf.Variable(tf.zeros_like(parameters))
+        count = tf.Variable(0.0)
+    generator = tf.random.Generator.from_seed(seed) if generator is None else generator
     beta1, beta2 = ADAM_BETAS
 
     def direction(gradient: tf.Tensor) -> tf.Tensor:

@@ -54,14 +54,37 @@ class PixelImage:
         norm: "linf" (no value moves by more than epsilon) or "l2" (each
             image's change has Euclidean length at most epsilon).
         variable: an existing tf.Variable to move (default: a new one holding `start`).
+        The start and the budget live in variables, so that `reset` can point
+        a compiled step at new photos or a new budget without tracing it again.
         """
         if norm not in NORMS:
             raise ValueError(f"norm must be one of {NORMS}, got {norm!r}.")
+        start = np.asarray(start, dtype=np.float32)
         self.variable = tf.Variable(start, name="pixels") if variable is None else variable
-        self.norm, self.epsilon, self.start = norm, epsilon, tf.constant(start)
-        linf = epsilon if norm == "linf" else None
-        self.low = tf.constant(np.zeros_like(start) if linf is None else np.maximum(start - linf, 0.0))
-        self.high = tf.constant(np.ones_like(start) if linf is None else np.minimum(start + linf, 1.0))
+        self.norm, self.epsilon = norm, epsilon
+        self.start = tf.Variable(start, trainable=False, name="start")
+        self.low = tf.Variable(np.zeros_like(start), trainable=False, name="low")
+        self.high = tf.Variable(np.ones_like(start), trainable=False, name="high")
+        self.radius = tf.Variable(0.0 if epsilon is None else float(epsilon), trainable=False, name="radius")
+        self.reset(start, epsilon, self.variable.numpy())
+
+    def reset(self, start: np.ndarray, epsilon: float | None, pixels: np.ndarray | None = None) -> None:
+        """Begin again around `start` (same shape) with budget `epsilon`, the pixels at `pixels` (default: `start`).
+
+        Only None or not None matters to the compiled step; a budget can't be
+        added to an image made without one (or removed), since the step was
+        traced for one of the two.
+        """
+        if (epsilon is None) != (self.epsilon is None):
+            raise ValueError("reset can change the budget, not add or remove it: make a new PixelImage.")
+        start = np.asarray(start, dtype=np.float32)
+        linf = epsilon if self.norm == "linf" else None
+        self.epsilon = epsilon
+        self.start.assign(start)
+        self.low.assign(np.zeros_like(start) if linf is None else np.maximum(start - linf, 0.0))
+        self.high.assign(np.ones_like(start) if linf is None else np.minimum(start + linf, 1.0))
+        self.radius.assign(0.0 if epsilon is None else float(epsilon))
+        self.variable.assign(start if pixels is None else np.asarray(pixels, dtype=np.float32))
 
     def image(self) -> tf.Tensor:
         """The image, float32 [batch, h, w, 3] in [0, 1]."""
@@ -72,7 +95,7 @@ class PixelImage:
         if self.norm == "l2" and self.epsilon is not None:
             change = self.variable - self.start
             length = tf.sqrt(tf.reduce_sum(tf.square(change), axis=[1, 2, 3], keepdims=True))
-            change = change * tf.minimum(1.0, self.epsilon / tf.maximum(length, 1e-12))
+            change = change * tf.minimum(1.0, self.radius / tf.maximum(length, 1e-12))
             self.variable.assign(self.start + change)  # clipping to [0, 1] below only shortens the change
         self.variable.assign(tf.clip_by_value(self.variable, self.low, self.high))
 

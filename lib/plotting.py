@@ -325,3 +325,73 @@ def show_deletion_curves(curves: dict, title: str | None = None) -> Figure:
     if title:
         axes.set_title(title, fontsize=10)
     return figure
+
+
+def _rates(values, name: str, count: int | None = None) -> np.ndarray:
+    """Success rates as float64, each a share in [0, 1] (ValueError naming `name` otherwise)."""
+    rates = np.asarray(values, dtype=np.float64)
+    if rates.ndim != 1 or (count is not None and len(rates) != count) or not np.all((rates >= 0) & (rates <= 1)):
+        raise ValueError(f"{name} must hold {count or 'some'} success rates, each a share from 0 to 1 "
+                         f"(lib.success_rate's values), got {np.asarray(values).tolist()!r}.")
+    return rates
+
+
+def show_success_curves(curves: dict, budgets: Sequence[float], title: str | None = None) -> Figure:
+    """The share of photos each attack fools against its budget (from `lib.success_rate`).
+
+    curves: {attack: rates}, one rate per budget; or {panel: {attack: rates}}
+        for panels side by side (e.g. untargeted and targeted).
+    budgets: in levels of 255, drawn on a doubling scale.
+    """
+    if not isinstance(curves, dict) or not curves:
+        raise ValueError("curves must be a dict {attack: rates} (or {panel: {attack: rates}}) with at least one entry.")
+    panels = curves if all(isinstance(value, dict) for value in curves.values()) else {title or "": curves}
+    budgets = np.asarray(budgets, dtype=np.float64)
+    if budgets.ndim != 1 or not len(budgets) or np.any(budgets <= 0):
+        raise ValueError(f"budgets must be a list of positive budgets in levels of 255, got {budgets.tolist()!r}.")
+    figure, grid = _new_figure(1, len(panels), min(NOTEBOOK_WIDTH, 4.6 * len(panels)), 3.4, squeeze=False,
+                               sharey=True)
+    attacks = list(dict.fromkeys(name for panel in panels.values() for name in panel))
+    for axes, (panel, lines) in zip(grid[0], panels.items()):
+        for name, values in lines.items():
+            rates = _rates(values, f"curves[{name!r}]", len(budgets))
+            axes.plot(budgets, 100 * rates, marker="o", label=name,
+                      color=RUN_COLOURS[attacks.index(name) % len(RUN_COLOURS)])
+        axes.set_xscale("log", base=2)
+        axes.set_xticks(budgets, [f"{budget:g}" for budget in budgets])
+        axes.minorticks_off()
+        axes.set(xlabel="budget (levels of 255)", ylim=(-3, 103), title=panel if len(panels) > 1 else title)
+        axes.spines[["top", "right"]].set_visible(False)
+        axes.grid(alpha=0.3)
+        axes.legend(fontsize=9, loc="lower right")
+    grid[0, 0].set_ylabel("photos fooled (%)")
+    return figure
+
+
+def show_transfer(rates: dict, title: str | None = None) -> Figure:
+    """A matrix of success rates: the attack made on each row's model, tried on each column's model.
+
+    rates: {made on: {tried on: rate}} with the same columns in every row;
+        a row may be an ensemble (made on two models at once).
+    """
+    if not isinstance(rates, dict) or not rates or not all(isinstance(row, dict) and row for row in rates.values()):
+        raise ValueError("rates must be a dict {made on: {tried on: rate}} with at least one row and column.")
+    columns = list(next(iter(rates.values())))
+    if any(list(row) != columns for row in rates.values()):
+        raise ValueError(f"every row of rates must have the same columns, in the same order: {columns}.")
+    matrix = np.stack([_rates(list(row.values()), f"rates[{name!r}]") for name, row in rates.items()])
+    figure, grid = _new_figure(1, 1, min(NOTEBOOK_WIDTH, 2.2 + 1.5 * len(columns)), 0.9 + 0.55 * len(rates),
+                               squeeze=False)
+    axes = grid[0, 0]
+    axes.imshow(matrix, cmap="Reds", vmin=0, vmax=1, aspect="auto")
+    for (row, column), value in np.ndenumerate(matrix):
+        axes.text(column, row, f"{100 * value:.0f}%", ha="center", va="center", fontsize=10,
+                  color="white" if value > 0.6 else "black")
+    axes.set_xticks(range(len(columns)), columns, fontsize=9)
+    axes.set_yticks(range(len(rates)), list(rates), fontsize=9)
+    axes.set(xlabel="tried on", ylabel="made on")
+    axes.xaxis.set_label_position("top")
+    axes.xaxis.tick_top()
+    if title:
+        axes.set_title(title, fontsize=10, pad=8)
+    return figure

@@ -1,6 +1,7 @@
 """lib.attacks: budgets in levels of 255 never exceeded, batches the same as one image at a time, clear errors."""
 
 import functools
+from collections import OrderedDict
 
 import numpy as np
 import pytest
@@ -56,6 +57,17 @@ def test_a_batch_gives_the_same_images_as_one_at_a_time(tiny_model):
     np.testing.assert_allclose(together, alone, atol=1e-6)
 
 
+@pytest.mark.parametrize("batch_size", [1, 2, 4])
+def test_the_batch_size_changes_the_memory_not_the_images(tiny_model, batch_size):
+    images, labels = _noise(5, seed=7), [1, 2, 3, 4, 5]
+    np.testing.assert_allclose(attacks.pgd(tiny_model, images, labels, 4, steps=5, batch_size=batch_size),
+                               attacks.pgd(tiny_model, images, labels, 4, steps=5, batch_size=5), atol=1e-6)
+    np.testing.assert_allclose(attacks.pgd(tiny_model, images, labels, 4, steps=5, targets=[7] * 5, norm="l2",
+                                           batch_size=batch_size),
+                               attacks.pgd(tiny_model, images, labels, 4, steps=5, targets=[7] * 5, norm="l2",
+                                           batch_size=5), atol=1e-6)
+
+
 def test_pgd_fools_lite0_on_the_shipped_photos_where_fgsm_may_not(lite0, photos):
     images, labels = photos
     assert not attacks.fooled(lite0, images, labels).any()  # untouched, the labels are the model's own
@@ -91,6 +103,7 @@ def test_jpeg_is_straight_through_and_blur_smooths():
     (lambda m, x: attacks.pgd(m, x, [1, "kitty"], 4), "kitty"),
     (lambda m, x: attacks.pgd(m, x, [1, 2], 4, norm="l1"), "norm must be one of"),
     (lambda m, x: attacks.pgd(m, x, [1, 2], 4, steps=0), "steps must be a whole number"),
+    (lambda m, x: attacks.pgd(m, x, [1, 2], 4, batch_size=0), "batch_size is how many images"),
     (lambda m, x: attacks.pgd(m, x * 255, [1, 2], 4), "values must be in [0, 1]"),
     (lambda m, x: attacks.pgd(m, np.zeros((2, 9, 9, 3), np.float32), [1, 2], 4), "takes 8x8 images"),
     (lambda m, x: attacks.pgd("model", x, [1, 2], 4), "lib.load_model"),
@@ -119,7 +132,59 @@ def test_ctrl_c_keeps_the_attack_so_far(tiny_model, monkeypatch, capsys):
         return wrapped
 
     monkeypatch.setattr(attacks, "make_step", interrupted_after_two)
+    monkeypatch.setattr(attacks, "_COMPILED", OrderedDict())  # compile anew with the interrupting step, then forget it
     attacked = attacks.pgd(tiny_model, images, [1, 2], 8, steps=10, random_start=False)
-    assert "Interrupted after 2 of 10 steps" in capsys.readouterr().out
+    assert "Interrupted after 2 of 10 steps on images 1 to 2: returning the images as they are now." in capsys.readouterr().out
     assert 0 < np.abs(attacked - images).max() * 255 <= 8 + 1e-3  # two steps made, within the budget
+    calls.clear()
+    monkeypatch.setattr(attacks, "_COMPILED", OrderedDict())
+    attacked = attacks.pgd(tiny_model, images, [1, 2], 8, steps=2, random_start=False, batch_size=1)
+    assert "Interrupted after 0 of 2 steps on image 2: returning the images as they are now." in capsys.readouterr().out
+    assert np.abs(attacked[0] - images[0]).max() > 0 and np.array_equal(attacked[1], images[1])  # the first one done
 
+
+
+def test_transformed_applies_a_defence_or_a_camera_to_a_batch_at_its_own_size():
+    images = np.random.default_rng(5).uniform(0.2, 0.8, (2, 48, 48, 3)).astype(np.float32)  # room for the camera's shift
+    compressed = attacks.transformed(images, transforms.jpeg(50))
+    assert compressed.shape == images.shape and 0 < np.abs(compressed - images).mean() < 0.2
+    shots = [attacks.transformed(images, transforms.camera(), seed) for seed in (0, 0, 1)]
+    assert all(shot.shape == images.shape and 0 <= shot.min() and shot.max() <= 1 for shot in shots)
+    np.testing.assert_array_equal(shots[0], shots[1])  # the seed picks the draw
+    assert not np.allclose(shots[0], shots[2])
+    with pytest.raises(ValueError, match="transform is missing"):
+        attacks.transformed(images, None)
+
+
+def test_survival_counts_the_draws_after_which_an_attack_still_fools(lite0, photos):
+    images, labels = photos
+    attacked = attacks.pgd(lite0, images, labels, 2)
+    assert not attacks.survival(lite0, images, labels, transforms.blur(0.3)).any()  # untouched photos stay right
+    np.testing.assert_array_equal(attacks.survival(lite0, attacked, labels, transforms.blur(0.3)),
+                                  attacks.fooled(lite0, attacks.transformed(attacked, transforms.blur(0.3)), labels))
+    shares = attacks.survival(lite0, attacked, labels, transforms.camera(), draws=4)
+    assert shares.shape == (3,) and set(np.round(shares * 4, 6)) <= {0, 1, 2, 3, 4}
+    with pytest.raises(ValueError, match="draws must be a whole number"):
+        attacks.survival(lite0, attacked, labels, transforms.camera(), draws=0)
+
+
+def test_a_compiled_attack_is_reused_at_other_budgets_and_gives_what_a_fresh_one_gives(tiny_model, monkeypatch):
+    monkeypatch.setattr(attacks, "_COMPILED", OrderedDict())
+    images, shift = _noise(2, seed=6), transforms.jitter(1)
+    strong, weak = (attacks.pgd(tiny_model, images, [1, 2], budget, steps=4, transforms=shift) for budget in (8, 2))
+    assert len(attacks._COMPILED) == 1  # one trace for both budgets
+    assert np.abs(weak - images).max() * 255 <= 2 + 1e-3 < np.abs(strong - images).max() * 255
+    attacks._COMPILED.clear()
+    np.testing.assert_array_equal(weak, attacks.pgd(tiny_model, images, [1, 2], 2, steps=4, transforms=shift))
+    for label in range(3):  # other labels, other budgets and steps: the same compiled step
+        attacks.fgsm(tiny_model, images, [label, 9], 2)
+        attacks.pgd(tiny_model, images, [label, 9], 4, steps=2, transforms=shift)
+    assert len(attacks._COMPILED) == 2  # FGSM has no transforms: another step
+    attacks.fgsm(tiny_model, images, [1, 9], 2, targets=[5, 6])  # compiles the targeted step...
+    warm = attacks.fgsm(tiny_model, images, [1, 9], 2, targets=[3, 4])  # ...which other targets reuse
+    assert len(attacks._COMPILED) == 3
+    attacks._COMPILED.clear()
+    np.testing.assert_array_equal(warm, attacks.fgsm(tiny_model, images, [1, 9], 2, targets=[3, 4]))
+    for count in range(1, 7):  # other batch sizes: only the last few steps are kept
+        attacks.fgsm(tiny_model, _noise(count), list(range(count)), 2)
+    assert len(attacks._COMPILED) == attacks.COMPILED_KEPT

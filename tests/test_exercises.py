@@ -429,3 +429,54 @@ def test_neuron_image_accepts_a_neuron_and_refuses_a_channel(lite0, capsys):
     everywhere = lib.ideal_image(lite0, lib.channel("block10", 33), "fourier", num_steps=64)
     assert "Use lib.neuron('block10', 33)" in _refusal(exercises.check_neuron_image, lite0, "block10", 33, everywhere)
     assert "Did you mean 'block10'" in _refusal(exercises.check_neuron_image, lite0, "blok10", 33, everywhere)
+
+
+# --- lesson 09 ------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def three_photos(lite0):
+    images = np.stack([lib.load_image(lib.data_path(name)) for name in ("cat.png", "dog.png", "coffee.png")])
+    return images, [int(np.argmax(lib.predict(lite0, image))) for image in images]
+
+
+def test_blur_proof_accepts_an_attack_made_through_the_blur(lite0, three_photos, capsys):
+    images, labels = three_photos
+    blur_proof = lib.eot(lite0, images, labels, 2, transforms=lib.transforms.blur(1.0))
+    exercises.check_blur_proof(lite0, images, labels, blur_proof)
+    printed = capsys.readouterr().out
+    assert printed.startswith("✓ every value within") and "after the blur, the model is still fooled on" in printed
+
+
+def test_blur_proof_refuses_the_photos_big_changes_and_wrong_shapes(lite0, three_photos):
+    images, labels = three_photos
+    assert "fool the model on 0 of the 2 photos that the blur alone leaves right; at least 2 are needed" in _refusal(
+        exercises.check_blur_proof, lite0, images, labels, images.copy())
+    assert "more than the budget of 2/255" in _refusal(
+        exercises.check_blur_proof, lite0, images, labels, np.clip(images + 3 / 255, 0, 1))
+    assert "has shape (2, 224, 224, 3), but the photos it attacks have shape (3, 224, 224, 3)" in _refusal(
+        exercises.check_blur_proof, lite0, images, labels, images[:2])
+    assert "of floats in [0, 1]" in _refusal(exercises.check_blur_proof, lite0, images, labels, (images * 255).astype(np.uint8))
+    assert "Not done yet: fill in `blur_proof`" in _refusal(exercises.check_blur_proof, lite0, images, labels, None)
+
+
+def test_l2_attack_accepts_a_short_change_that_fools_as_often_as_fgsm(lite0, three_photos, capsys):
+    images, labels = three_photos
+    fast = lib.fgsm(lite0, images, labels, 2)
+    assert lib.attacks.fooled(lite0, fast, labels).sum() >= 1
+    l2_attack = lib.pgd(lite0, images, labels, 128, norm="l2")
+    exercises.check_l2_attack(lite0, images, labels, fast, l2_attack, 128)
+    printed = capsys.readouterr().out
+    assert printed.startswith("✓ every change at most 128/255 long (L2), a quarter or less of FGSM's") and "its largest single change" in printed
+
+
+def test_l2_attack_refuses_long_changes_weak_attacks_and_bad_budgets(lite0, three_photos):
+    images, labels = three_photos
+    fast = lib.fgsm(lite0, images, labels, 2)
+    assert "more than `l2_budget` = 8" in _refusal(
+        exercises.check_l2_attack, lite0, images, labels, fast, lib.pgd(lite0, images, labels, 64, norm="l2"), 8)
+    long = lib.pgd(lite0, images, labels, 250, norm="l2")
+    assert "more than a quarter of FGSM's" in _refusal(exercises.check_l2_attack, lite0, images, labels, fast, long, 250)
+    assert "FGSM at 2/255 on" in _refusal(exercises.check_l2_attack, lite0, images, labels, fast, images.copy(), 16)
+    assert "from 0 to 255; got 300" in _refusal(exercises.check_l2_attack, lite0, images, labels, fast, images, 300)
+    assert "Not done yet: fill in `l2_budget`" in _refusal(exercises.check_l2_attack, lite0, images, labels, fast, images, None)
+    assert "Not done yet: fill in `l2_attack`" in _refusal(exercises.check_l2_attack, lite0, images, labels, fast, None, 64)

@@ -59,3 +59,14 @@ def test_a_negative_weight_drops_the_target():
     """-cross_entropy(dog) pushes away from the dog: early stopping must not watch p(dog)."""
     assert (-lib.cross_entropy("malamute")).target is None
     assert (0.5 * lib.cross_entropy("malamute")).target == lib.class_id_of("malamute")
+
+
+def test_cross_entropy_reads_a_variable_of_classes_that_can_change_between_calls():
+    logits = tf.constant(np.random.default_rng(0).normal(size=(2, 1000)).astype(np.float32))
+    classes = tf.Variable([284, 1], dtype=tf.int32)
+    objective = lib.cross_entropy(classes)
+    assert float(objective(logits, None)) == pytest.approx(float(lib.cross_entropy([284, 1])(logits, None)))
+    classes.assign([3, 4])
+    assert float(objective(logits, None)) == pytest.approx(float(lib.cross_entropy([3, 4])(logits, None)))
+    with pytest.raises(ValueError, match="int32 class ids, one per image"):
+        lib.cross_entropy(tf.Variable([284.0, 1.0]))

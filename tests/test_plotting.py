@@ -21,7 +21,7 @@ from lib.optimise import Progress, Result  # noqa: E402
 from lib.attribution import DeletionCurve  # noqa: E402
 from lib.plotting import (  # noqa: E402
     BAR_COLOUR, TARGET_COLOUR, change_size_255, scale_map, show_change, show_deletion_curves, show_explanation,
-    show_history, show_images, show_top_k,
+    show_history, show_images, show_success_curves, show_top_k, show_transfer,
 )
 from lib.widgets import LiveView, class_picker  # noqa: E402
 
@@ -363,3 +363,36 @@ def test_live_view_redraws_the_image_every_few_steps_and_reads_num_steps_from_pr
 def test_live_view_rejects_bad_settings(arguments, expected_error):
     with pytest.raises(ValueError, match=expected_error):
         LiveView(**arguments)
+
+
+def test_success_curves_draw_one_line_per_attack_and_a_panel_per_group():
+    budgets = [0.5, 1, 2, 4]
+    one = show_success_curves({"FGSM": [0.1, 0.2, 0.3, 0.4], "PGD": [0.2, 0.4, 0.8, 1.0]}, budgets, title="Lite0")
+    assert len(one.axes) == 1 and [line.get_label() for line in one.axes[0].lines] == ["FGSM", "PGD"]
+    np.testing.assert_allclose(one.axes[0].lines[1].get_ydata(), [20, 40, 80, 100])
+    two = show_success_curves({"untargeted": {"FGSM": [0, 0, 0, 1], "PGD": [0, 1, 1, 1]},
+                               "targeted": {"FGSM": [0, 0, 0, 0], "PGD": [0, 0, 1, 1]}}, budgets)
+    assert [axes.get_title() for axes in two.axes] == ["untargeted", "targeted"]
+    assert two.axes[0].lines[1].get_color() == two.axes[1].lines[1].get_color()  # PGD has one colour everywhere
+
+
+@pytest.mark.parametrize("curves, budgets, message", [
+    ({}, [1], "at least one entry"),
+    ({"PGD": [0.5, 1.5]}, [1, 2], "each a share from 0 to 1"),
+    ({"PGD": [0.5]}, [1, 2], "must hold 2 success rates"),
+    ({"PGD": [0.5]}, [0], "positive budgets"),
+])
+def test_success_curves_name_bad_input(curves, budgets, message):
+    with pytest.raises(ValueError, match=message):
+        show_success_curves(curves, budgets)
+
+
+def test_transfer_matrix_writes_each_rate_in_its_cell():
+    figure = show_transfer({"Lite0": {"Lite0": 1.0, "Lite1": 0.25}, "Lite0 + Lite1": {"Lite0": 1.0, "Lite1": 0.5}}, "PGD")
+    texts = [text.get_text() for text in figure.axes[0].texts]
+    assert texts == ["100%", "25%", "100%", "50%"]
+    assert [label.get_text() for label in figure.axes[0].get_yticklabels()] == ["Lite0", "Lite0 + Lite1"]
+    with pytest.raises(ValueError, match="the same columns"):
+        show_transfer({"a": {"x": 0.1}, "b": {"y": 0.2}})
+    with pytest.raises(ValueError, match="each a share from 0 to 1"):
+        show_transfer({"a": {"x": 2.0}})
