@@ -1,7 +1,7 @@
 """Run lessons in JupyterLab, in a real (headless) browser, and check what a student sees.
 
 `make test-browser` runs this. It starts JupyterLab on 127.0.0.1 with a random
-token, opens copies of lessons 01, 02, 05, 06, 07 and 08 in Debian's Chromium through
+token, opens copies of lessons 01, 02, 05, 06, 07, 08 and 09 in Debian's Chromium through
 Playwright, runs each with "Kernel > Restart Kernel and Run All Cells..." and
 checks:
 
@@ -15,7 +15,8 @@ checks:
     so; and after uploading data/dog.png it explains dog.png;
   - lesson 08: both DeepDream live views end with a full bar and "ran all 60 steps"; in the
     channel explorer, with the steps slider at its minimum, another layer chosen (the channel's
-    range follows) and a channel typed, Visualise runs to "ran all 32 steps" and shows a figure.
+    range follows) and a channel typed, Visualise runs to "ran all 32 steps" and shows a figure;
+  - lesson 09 (no widgets): Run All shows its five figures.
 
 It prints one line per check (✓ or ✗ and what it measured), then "N passed,
 M failed", and exits 1 if any check failed (2 if Chromium is missing).
@@ -55,7 +56,10 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 # (a run that finishes sooner doesn't wait).
 LESSONS = {"01_noise_classification": 300, "02_naive_ideal_cat": 300,
            "05_exercises": 300, "06_what_the_network_really_sees": 1200,
-           "07_where_does_the_network_look": 600, "08_inside_the_network": 900}
+           "07_where_does_the_network_look": 600, "08_inside_the_network": 900,
+           "09_attacks_and_defences": 900}
+WITHOUT_WIDGETS = ("09",)  # lessons whose outputs are figures and text only
+FIGURES = {"09": 5}  # lesson -> how many figures Run All must show
 NEW_CLASS = "zebra"  # typed into lesson 02's class picker
 EXPLORER_CELL = "lib.explanation_explorer("  # lesson 07's cell that shows the explorer
 EXPLAIN_TIMEOUT_MS = 180_000  # one click of Explain: a second or two on a quiet CPU, more when it compiles or the CPU is busy
@@ -316,7 +320,10 @@ def run_lesson(page: Page, lab: JupyterLab, name: str, timeout_s: float) -> None
     check(not problems, f"{name}: no error box, no exception, no unrendered widget"
           + ("" if not problems else ": " + "; ".join(problems[:3]) + (" ..." if len(problems) > 3 else "")))
     views, shown = page.evaluate(WIDGETS_JS)
-    check(views > 0 and shown == views, f"{name}: {shown}/{views} widget outputs rendered")
+    check((views > 0 or name.startswith(WITHOUT_WIDGETS)) and shown == views, f"{name}: {shown}/{views} widget outputs rendered")
+    if name[:2] in FIGURES:
+        figures = page.evaluate(f"() => {NOTEBOOK}.querySelectorAll('.jp-OutputArea-output img').length")
+        check(figures == FIGURES[name[:2]], f"{name}: {figures} figures shown (expected {FIGURES[name[:2]]})")
     shot(page, f"{name}_end")
     if problems and problems[0].startswith("cell "):  # the first broken cell, as the student sees it
         shot(page.locator(".jp-Notebook .jp-Cell").nth(int(problems[0].split()[1].rstrip(":"))), f"{name}_first_error")
