@@ -27,6 +27,12 @@ def test_the_tiny_benchmark_prints_its_tables():
         (row,) = [line for line in table.splitlines() if line.startswith(f"| {task} |")]
         seconds = row.split(" | ")[2]
         assert float(seconds.split()[0]) > 0 and row.endswith(("| yes |", "| no |")), row
+    assert "### 8. Attacks (lesson 09)" in table
+    (batch,) = [line for line in table.splitlines() if line.startswith("| PGD, 2 steps at 4/255, all 3 photos in one call |")]
+    (alone,) = [line for line in table.splitlines() if line.startswith("| the same, one photo at a time |")]
+    assert float(batch.split(" | ")[1].split()[0]) > 0 and "x the batch" in alone
+    assert re.search(r"\| lesson 09's curves: .* at 2 budgets \| [\d.]+ \| <= 60 s \| (yes|no) \|", table)
+    assert re.search(r"\| PGD, untargeted \| \d+% \| \d+% \|", table)
 
 
 def check_explain_table(table: str) -> None:
