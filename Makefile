@@ -33,9 +33,22 @@ test: $(STAMP)
 clean:
 	rm -rf $(VENV) outputs
 
-# Speed and quality figures as Markdown tables (about 20 minutes; not part of `make test`).
-bench: $(STAMP)
+# Speed and quality figures as Markdown tables (about 55 minutes; not part of `make test`). The side by side with
+# the peers (tf-keras-vis, PAIR's saliency, foolbox) needs them: installed for the benchmark only, from their own
+# pinned list, with --no-deps so that they can't change a package requirements.txt installed.
+# `make bench-peers` runs that section alone (about 12 minutes).
+PEERS_STAMP := $(VENV)/.seecat-peers-installed
+
+$(PEERS_STAMP): $(STAMP) bench/requirements-peers.txt
+	$(BIN)/python -m pip install --quiet --no-deps -r bench/requirements-peers.txt
+	@touch $(PEERS_STAMP)
+
+bench: $(PEERS_STAMP)
 	$(BIN)/python bench/run.py
+
+.PHONY: bench-peers
+bench-peers: $(PEERS_STAMP)
+	$(BIN)/python bench/run.py --peers
 
 # The same tests in a Colab-like environment: Colab's Python and its package
 # versions (tools/colab/constraints.txt), plus what the lessons' setup cell
@@ -52,7 +65,7 @@ $(COLAB_STAMP): tools/colab/constraints.txt requirements.txt tools/colab/build-e
 test-colab: $(COLAB_STAMP)
 	$(COLAB_VENV)/bin/python -m pytest tests lessons solutions --nbval-lax --nbval-current-env -v
 
-# Lessons 01, 02, 05, 06, 07 and 08 run in JupyterLab in headless Chromium, checked
+# Lessons 01, 02, 05, 06, 07, 08 and 09 run in JupyterLab in headless Chromium, checked
 # as a student sees them: widgets render, the live views move and finish, interact,
 # the class picker, lesson 07's explorer (a method chosen, an upload) and lesson 08's
 # channel explorer (steps, layer, channel, Visualise) respond

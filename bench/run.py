@@ -1,18 +1,21 @@
 """seecat's benchmark: how fast and how well, in one run, as a Markdown table.
 
-    make bench                      # everything (about 40 minutes on a 2-core CPU)
+    make bench                      # everything (about 55 minutes on a 2-core CPU)
     python bench/run.py --tiny      # a smoke run: one model, a few steps, no notebooks
     python bench/run.py --notebooks # only each notebook's run time and peak memory (the README's table)
     python bench/run.py --goals     # only steps and seconds to the goal
     python bench/run.py --explain   # only seconds per attribution map, batched and one image per call
     python bench/run.py --inside    # only lesson 08's costs: a channel's image, a diverse batch, DeepDream
+    python bench/run.py --attacks   # only lesson 09's costs: PGD batched and one photo at a time, the success curves
+    python bench/run.py --peers     # only seecat side by side with tf-keras-vis, PAIR's saliency, foolbox (bench/peers.py)
 
 Sections: 1. the cost of one step (eager loop, lib loop, bare tf.function);
 2. steps and seconds to the goal, the article's recipe against lib's defaults;
 3. each notebook's run time and its kernel's peak memory; 4. peak memory of lesson 02's kernel, Lite0 against VGG16;
 5. how often a second network agrees with each recipe's ideal images; 6. seconds per attribution map
 (lib.attribution), each method batched and one image per model call; 7. inside the network: one channel's ideal
-image, a batch of four with the diversity term, DeepDream.
+image, a batch of four with the diversity term, DeepDream; 8. attacks: PGD on the photo set in one batch and one photo
+at a time, and lesson 09's success curves.
 """
 
 from __future__ import annotations
@@ -336,6 +339,17 @@ INSIDE_STEPS = 256  # the Fourier recipe's own number of steps
 INSIDE_CHANNEL = ("block10", 33)  # lesson 08's block10 channel
 
 
+def yes(within: bool) -> str:
+    return "yes" if within else "no"
+
+
+def echoed(rows: list[str]) -> list[str]:
+    """A table's rows, each printed to stderr as well (below its two header lines), to follow a long run."""
+    for row in rows[2:]:
+        print(row, file=sys.stderr, flush=True)
+    return rows
+
+
 def inside_rows(tiny: bool = False) -> list[str]:
     """Lesson 08's costs with Lite0: one channel's ideal image, a batch of four with the diversity term against one,
     DeepDream on the cat photo (each run once, after a short warm-up run)."""
@@ -360,17 +374,66 @@ def inside_rows(tiny: bool = False) -> list[str]:
     lib.deep_dream(model, cat, "block11", octaves=octaves, steps_per_octave=per_octave)
     dream_seconds = time.perf_counter() - began
     reached = float(lib.activations(model, one.image, layer)[..., index].mean())
-    rows = ["| task | settings | seconds | target | within target |", "|---|---|---|---|---|",
-            f"| one channel's ideal image | {layer} #{index}, Fourier recipe, {steps} steps | {one_seconds:.1f} "
-            f"| <= 15 s | {'yes' if one_seconds <= 15 else 'no'} |",
-            f"| four diverse images in one batch | + 10 x diversity({layer!r}), {steps} steps | {four_seconds:.1f} "
-            f"({four_seconds / one_seconds:.1f}x one) | <= 2x one | {'yes' if four_seconds <= 2 * one_seconds else 'no'} |",
-            f"| DeepDream on the cat photo, 224 px | block11, {octaves} octaves x {per_octave} steps | {dream_seconds:.1f} "
-            f"| <= 20 s | {'yes' if dream_seconds <= 20 else 'no'} |"]
-    for row in rows[2:]:
-        print(row, file=sys.stderr, flush=True)
+    rows = echoed(["| task | settings | seconds | target | within target |", "|---|---|---|---|---|",
+                   f"| one channel's ideal image | {layer} #{index}, Fourier recipe, {steps} steps | {one_seconds:.1f} "
+                   f"| <= 15 s | {yes(one_seconds <= 15)} |",
+                   f"| four diverse images in one batch | + 10 x diversity({layer!r}), {steps} steps | {four_seconds:.1f} "
+                   f"({four_seconds / one_seconds:.1f}x one) | <= 2x one | {yes(four_seconds <= 2 * one_seconds)} |",
+                   f"| DeepDream on the cat photo, 224 px | block11, {octaves} octaves x {per_octave} steps | "
+                   f"{dream_seconds:.1f} | <= 20 s | {yes(dream_seconds <= 20)} |"])
     return rows + ["", f"The channel's mean activation over its ideal image: {reached:.1f}. Each run compiles its own "
                    "step (about a second, included); a short run before each warms TensorFlow up."]
+
+
+ATTACK_BUDGETS = [0.5, 1, 2, 4, 8, 16]  # lesson 09's success curves
+ATTACK_TARGET = "Siamese cat"
+
+
+def attack_rows(tiny: bool = False) -> list[str]:
+    """Lesson 09's costs with Lite0 on the photo set: PGD (20 steps) on all photos in one batch against one photo at a
+    time, each after a warm-up call that compiles its step; then the lesson's four success curves, from cold."""
+    import functools
+
+    from lib import attacks
+
+    model = lib.load_model("efficientnet_lite0")
+    photos, labels, _ = lib.load_photo_set(224)
+    photos, labels = (photos[:3], labels[:3]) if tiny else (photos, labels)
+    steps, budgets = (2, ATTACK_BUDGETS[2:4]) if tiny else (20, ATTACK_BUDGETS)
+
+    def timed(function) -> float:
+        began = time.perf_counter()
+        function()
+        return time.perf_counter() - began
+
+    def batch():
+        return attacks.pgd(model, photos, labels, 4, steps=steps)
+
+    def one_at_a_time():
+        return [attacks.pgd(model, photos[k:k + 1], labels[k:k + 1], 4, steps=steps) for k in range(len(photos))]
+
+    attacks._COMPILED.clear()
+    batch_cold, batch_warm = timed(batch), timed(batch)
+    single_cold, single_warm = timed(lambda: attacks.pgd(model, photos[:1], labels[:1], 4, steps=steps)), timed(one_at_a_time)
+    attacks._COMPILED.clear()  # the curves as the lesson runs them: each attack compiles once
+    made_by = {"FGSM": functools.partial(lib.fgsm, model), "PGD": functools.partial(lib.pgd, model)}
+    began, rates = time.perf_counter(), {}
+    for kind, targets in (("untargeted", None), ("targeted", [ATTACK_TARGET] * len(photos))):
+        for name, attack in made_by.items():
+            rates[f"{name}, {kind}"] = lib.success_rate(model, photos, labels, attack, budgets, targets)[model.name]
+    curves = time.perf_counter() - began
+    rows = echoed(["| task | seconds | target | within target |", "|---|---|---|---|",
+                   f"| PGD, {steps} steps at 4/255, all {len(photos)} photos in one call | {batch_warm:.1f} "
+                   f"(first call {batch_cold:.1f}, with compiling) | — | — |",
+                   f"| the same, one photo at a time | {single_warm:.1f} ({single_warm / batch_warm:.1f}x the batch; the "
+                   f"first photo {single_cold:.1f}, with compiling) | — | — |",
+                   f"| lesson 09's curves: FGSM and PGD (10 steps), untargeted and targeted, at {len(budgets)} budgets "
+                   f"| {curves:.1f} | <= 60 s | {yes(curves <= 60)} |"])
+    budgets_row = " | ".join(f"{budget:g}/255" for budget in budgets)
+    table = [f"| attack | {budgets_row} |", "|---|" + "---|" * len(budgets)]
+    table += [f"| {name} | " + " | ".join(f"{100 * rate:.0f}%" for rate in values) + " |" for name, values in rates.items()]
+    return rows + ["", f"Share of the {len(photos)} photos fooled (targeted: made a {ATTACK_TARGET}):", "", *table, "",
+                   f"Peak memory of this process: {peak_rss_mb()} MB."]
 
 
 def machine() -> str:
@@ -387,11 +450,17 @@ def main(argv: list[str] | None = None) -> int:
                                                              "(with --tiny: smaller settings, one repeat)")
     only.add_argument("--inside", action="store_true", help="only section 7: lesson 08's channel images, a diverse "
                                                             "batch and DeepDream (with --tiny: a few steps)")
+    only.add_argument("--attacks", action="store_true", help="only section 8: lesson 09's attacks, batched and one "
+                                                             "photo at a time, and its success curves")
+    only.add_argument("--peers", action="store_true", help="only the side by side: seecat against tf-keras-vis, "
+                                                           "PAIR's saliency and foolbox (bench/requirements-peers.txt)")
     args = parser.parse_args(argv)
+    import peers  # bench/peers.py imports this module, so it is imported here rather than at the top
     explain_repeats = 1 if args.tiny else EXPLAIN_REPEATS
-    if args.notebooks or args.goals or args.explain or args.inside:
+    if args.notebooks or args.goals or args.explain or args.inside or args.attacks or args.peers:
         rows = notebook_rows() if args.notebooks else explain_rows(explain_repeats, args.tiny) if args.explain else \
-            inside_rows(args.tiny) if args.inside else goal_rows(lib.load_model("efficientnet_lite0"), ARTICLE_STEPS)
+            inside_rows(args.tiny) if args.inside else attack_rows(args.tiny) if args.attacks else peers.side_by_side_rows() if args.peers else \
+            goal_rows(lib.load_model("efficientnet_lite0"), ARTICLE_STEPS)
         print(f"Measured on {machine()}, {time.strftime('%Y-%m-%d')}.\n", *rows, sep="\n")
         return 0
     explain = explain_rows(explain_repeats, args.tiny)  # first, while the process holds only Lite0: its peak is its own
@@ -410,7 +479,10 @@ def main(argv: list[str] | None = None) -> int:
                                  None if args.tiny else ROOT / "docs" / "gallery.jpg"),
                  "\n### 6. Attribution maps, efficientnet_lite0 on data/cat.png at 224x224: seconds per map, medians "
                  f"of {explain_repeats} after a warm-up call\n", *explain,
-                 "\n### 7. Inside the network (lesson 08), efficientnet_lite0\n", *inside_rows(args.tiny)]
+                 "\n### 7. Inside the network (lesson 08), efficientnet_lite0\n", *inside_rows(args.tiny),
+                 "\n### 8. Attacks (lesson 09), efficientnet_lite0 on the photo set\n", *attack_rows(args.tiny)]
+    if not args.tiny:
+        sections += ["\n### Side by side with the peers: tf-keras-vis, PAIR's saliency, foolbox\n", *peers.side_by_side_rows()]
     print("\n".join(sections))
     return 0
 
