@@ -109,7 +109,8 @@ def pgd(model: keras.Model, images: np.ndarray, labels: Sequence[int | str], eps
         return batch.copy()
     start = _random_start(batch, epsilon, norm, np.random.default_rng(seed)) if random_start else batch
     classes = np.array(true if wanted is None else wanted, np.int32)
-    size = math.ceil(len(batch) / math.ceil(len(batch) / batch_size))  # the fewest parts, as equal as can be: at batch_size=8, 13 images go as 7 + 6, not 8 + 5
+    # the fewest parts, as equal as can be: at batch_size=8, 13 images go as 7 + 6, not 8 + 5
+    size = math.ceil(len(batch) / math.ceil(len(batch) / batch_size))
     attack = _compiled(model, (size, *batch.shape[1:]), norm, wanted is not None, as_transform(transforms))
     attack.rate.assign(step)
     attack.generator.reset_from_seed(seed)
