@@ -40,6 +40,7 @@ from .transforms import Transform, as_transform, resize_to
 PGD_STEPS = 10
 ATTACK_BATCH = 4  # images per step. Memory grows with it; on 2 CPU cores all 13 photos at once were only a
 # fifth faster than 4 at a time, and lesson 09's kernel peaked 0.2 GB higher
+interrupted = False  # whether Ctrl-C stopped the last fgsm, pgd or eot (its images are kept; the command line says so)
 PGD_STEP_SHARE = 2.5  # each step moves 2.5 * budget / steps (Madry et al.'s rule), so the walk can cross the ball
 
 
@@ -86,10 +87,14 @@ def pgd(model: keras.Model, images: np.ndarray, labels: Sequence[int | str], eps
         2.5 * budget / steps).
     targets: None for an untargeted attack, else a class for each image.
     transforms: random transforms applied before every forward pass (EOT).
+    Ctrl-C (or the notebook's stop button) returns the images as far as they
+    got and sets `lib.attacks.interrupted` to True until the next attack.
     batch_size: how many images are attacked at once. The result does not
         depend on it without transforms (each image's step is its own);
         memory grows with it (the backward pass keeps every layer's output).
     """
+    global interrupted
+    interrupted = False
     check_model(model)
     batch = check_image(images)
     size = model_input_size(model)
@@ -125,6 +130,7 @@ def pgd(model: keras.Model, images: np.ndarray, labels: Sequence[int | str], eps
             for made in range(1, steps + 1):
                 attack.update()
         except KeyboardInterrupt:  # Ctrl-C or the notebook's stop button: keep the attack as far as it got
+            interrupted = True
             attacked[part] = attack.pixels.image().numpy()[:part.stop - first]
             later = "" if part.stop == len(batch) else f"; {_images_named(part.stop, len(batch))} left untouched"
             print(f"Interrupted after {made - 1} of {steps} steps on {_images_named(first, part.stop)}: returning "

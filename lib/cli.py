@@ -397,7 +397,7 @@ def run_attack(args) -> dict:
         reached = result.reached or target is None  # untargeted, there is no p(target) to reach
         steps, interrupted = result.num_steps, result.interrupted
     else:
-        attacked, interrupted = _library_attack(args, model, image, original, target, steps), False
+        attacked, interrupted = _library_attack(args, model, image, original, target, steps)
         after = lib.predict(model, attacked)
         reached = True  # lib.attacks has no stopping rule: success is being fooled
     top1 = int(after.argmax())
@@ -416,7 +416,10 @@ def run_attack(args) -> dict:
 
 
 def _library_attack(args, model, image, original: int, target: int | None, steps: int):
-    """lib.attacks' fgsm, pgd or eot on one image: the attacked image (it has no callback: one line on a terminal)."""
+    """lib.attacks' fgsm, pgd or eot on one image: (the attacked image, whether Ctrl-C stopped it).
+
+    They have no callback: one line on a terminal.
+    """
     from . import attacks, transforms
 
     talk = not args.quiet and sys.stderr.isatty()
@@ -433,8 +436,9 @@ def _library_attack(args, model, image, original: int, target: int | None, steps
         attacked = attacks.eot(model, image, [original], args.eps, steps=steps, **settings,
                                transforms=[transforms.camera(), transforms.jpeg(EOT_JPEG_QUALITY)])
     if talk:
-        print(f" done in {time.perf_counter() - start:.1f}s", file=sys.stderr)
-    return attacked[0]
+        ending = "interrupted" if attacks.interrupted else "done"
+        print(f" {ending} in {time.perf_counter() - start:.1f}s", file=sys.stderr)
+    return attacked[0], attacks.interrupted
 
 
 def run_explain(args) -> dict:

@@ -32,3 +32,38 @@ def lite0() -> keras.Model:
 @pytest.fixture()
 def rng() -> np.random.Generator:
     return np.random.default_rng(0)
+
+
+@pytest.fixture()
+def ctrl_c_at(monkeypatch):
+    """`calls = ctrl_c_at(n)`: lib.attacks' steps compiled from now on press Ctrl-C at their n-th call in all.
+
+    `calls` counts the calls (clear it to count again); the attacks' cache is
+    emptied first, so that no step compiled before escapes, and restored after.
+    """
+    from collections import OrderedDict
+
+    from lib import attacks
+
+    calls: list[int] = []
+    at = [0]  # the call that presses Ctrl-C
+    real_make_step = attacks.make_step
+
+    def interrupting(*args, **kwargs):
+        step = real_make_step(*args, **kwargs)
+
+        def pressed():
+            calls.append(1)
+            if len(calls) == at[0]:
+                raise KeyboardInterrupt
+            return step()
+
+        return pressed
+
+    def start(n: int) -> list[int]:
+        at[0] = n
+        monkeypatch.setattr(attacks, "make_step", interrupting)
+        monkeypatch.setattr(attacks, "_COMPILED", OrderedDict())
+        return calls
+
+    return start

@@ -116,28 +116,13 @@ def test_bad_input_is_named(tiny_model, call, message):
         call(tiny_model, _noise(2))
 
 
-def test_ctrl_c_keeps_the_attack_so_far(tiny_model, monkeypatch, capsys):
-    images, calls = _noise(2, seed=4), []
-    real_make_step = attacks.make_step
-
-    def interrupted_after_two(*args, **kwargs):
-        step = real_make_step(*args, **kwargs)
-
-        def wrapped():
-            calls.append(1)
-            if len(calls) == 3:
-                raise KeyboardInterrupt
-            return step()
-
-        return wrapped
-
-    monkeypatch.setattr(attacks, "make_step", interrupted_after_two)
-    monkeypatch.setattr(attacks, "_COMPILED", OrderedDict())  # compile anew with the interrupting step, then forget it
+def test_ctrl_c_keeps_the_attack_so_far(tiny_model, ctrl_c_at, capsys):
+    images, calls = _noise(2, seed=4), ctrl_c_at(3)
     attacked = attacks.pgd(tiny_model, images, [1, 2], 8, steps=10, random_start=False)
     assert "Interrupted after 2 of 10 steps on images 1 to 2: returning the images as they are now." in capsys.readouterr().out
     assert 0 < np.abs(attacked - images).max() * 255 <= 8 + 1e-3  # two steps made, within the budget
     calls.clear()
-    monkeypatch.setattr(attacks, "_COMPILED", OrderedDict())
+    attacks._COMPILED.clear()
     attacked = attacks.pgd(tiny_model, images, [1, 2], 8, steps=2, random_start=False, batch_size=1)
     assert "Interrupted after 0 of 2 steps on image 2: returning the images as they are now." in capsys.readouterr().out
     assert np.abs(attacked[0] - images[0]).max() > 0 and np.array_equal(attacked[1], images[1])  # the first one done

@@ -111,3 +111,14 @@ def test_bad_input_is_refused_before_tensorflow_loads(argv):
     done = _fresh(argv, "print('tensorflow' in sys.modules)")
     assert done.returncode == 2 and done.stdout.strip() == "False", (done.stdout, done.stderr)
     assert done.stderr.startswith("seecat: error:") and done.stderr.count("\n") == 1
+
+
+def test_ctrl_c_during_a_library_attack_keeps_the_image_and_says_interrupted(ctrl_c_at, capsys, tmp_path):
+    from lib import attacks
+
+    calls = ctrl_c_at(2)
+    report = _attack(capsys, tmp_path, "--untargeted", "--method", "pgd", "--steps", "5")
+    assert report["interrupted"] is True and len(calls) == 2  # one step made, then Ctrl-C; the image was saved
+    assert attacks.interrupted
+    _attack(capsys, tmp_path, "--untargeted", "--method", "fgsm")
+    assert not attacks.interrupted  # the next attack starts afresh
