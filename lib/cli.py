@@ -192,7 +192,7 @@ def _check_out(path: str, formats=None) -> Path:
     out, formats = Path(path), SAVE_FORMATS if formats is None else formats
     if out.suffix.lower() not in formats:
         raise UsageError(f"--out {path!r}: end the file name with .png (or {', '.join(formats)})")
-    if out.resolve().parent == DATA_DIR or DATA_DIR in out.resolve().parents:
+    if DATA_DIR in out.resolve().parents:
         raise UsageError(f"--out {path!r}: data/ holds the shipped originals; write elsewhere, e.g. outputs/")
     if out.is_dir():
         raise UsageError(f"--out {path!r} is a folder; give a file name, e.g. {str(out / 'image.png')!r}")
@@ -402,14 +402,13 @@ def run_attack(args) -> dict:
         reached = True  # lib.attacks has no stopping rule: success is being fooled
     top1 = int(after.argmax())
     fooled = top1 != original if target is None else top1 == target
-    change = attacked - image
+    linf_255, l2_255 = lib.change_size_255(image, attacked)
     report = {"model": model.name, "method": args.method, "untargeted": target is None,
               "target": None if target is None else {"id": target, "name": lib.class_name(target)},
               "success": bool(fooled and reached), "fooled": bool(fooled),
               "probability": round(float(after[watched]), 6),
               "original": _class(before, original), "result": _class(after, top1), "steps": steps,
-              "linf_255": round(float(abs(change).max()) * 255, 3),
-              "l2_255": round(float((change**2).sum()) ** 0.5 * 255, 3),
+              "linf_255": round(linf_255, 3), "l2_255": round(l2_255, 3),
               "top": _top(after, 3), "interrupted": interrupted, "out": str(out)}
     _save(attacked, out, report)
     return report

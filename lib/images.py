@@ -139,6 +139,26 @@ def check_image(image: np.ndarray, name: str = "image") -> np.ndarray:
     return array.astype(np.float32)
 
 
+def one_image(image: np.ndarray, name: str = "image") -> np.ndarray:
+    """Check an image and return it as float32 [height, width, 3] in [0, 1] (ValueError naming `name` for a batch)."""
+    batch = check_image(image, name)
+    if batch.shape[0] != 1:
+        raise ValueError(f"{name} must be one image (height, width, 3), but was a batch of {batch.shape[0]}.")
+    return batch[0]
+
+
+def change_size_255(before: np.ndarray, after: np.ndarray) -> tuple[float, float]:
+    """(L-inf, L2) of `after - before` in 0-255 pixel levels: max |diff| * 255, sqrt(sum diff^2) * 255.
+
+    before, after: float32 [height, width, 3] in [0, 1], of the same shape.
+    """
+    before, after = one_image(before, "before"), one_image(after, "after")
+    if before.shape != after.shape:
+        raise ValueError(f"before and after must have the same shape, but were {before.shape} and {after.shape}.")
+    difference = after.astype(np.float64) - before.astype(np.float64)
+    return float(np.abs(difference).max() * 255), float(np.sqrt(np.sum(np.square(difference))) * 255)
+
+
 def check_one_image(image: np.ndarray, function: str) -> np.ndarray:
     """check_image for a function that takes one image: float32 [1, height, width, 3], or ValueError for a batch."""
     batch = check_image(image)

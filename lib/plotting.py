@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from .classes import NUM_CLASSES, class_id_of, class_name
-from .images import check_image
+from .images import change_size_255, one_image
 
 if TYPE_CHECKING:
     from .optimise import Result
@@ -40,14 +40,6 @@ def _new_figure(rows: int, columns: int, width: float, height: float, **kwargs) 
     figure, axes = plt.subplots(rows, columns, figsize=(width, height), layout="constrained", **kwargs)
     plt.close(figure)
     return figure, axes
-
-
-def _one_image(image: np.ndarray, name: str = "image") -> np.ndarray:
-    """Check an image and return it as float32 [height, width, 3] in [0, 1]."""
-    batch = check_image(image, name)
-    if batch.shape[0] != 1:
-        raise ValueError(f"{name} must be one image (height, width, 3), but was a batch of {batch.shape[0]}.")
-    return batch[0]
 
 
 def _check_probabilities(probabilities: np.ndarray) -> np.ndarray:
@@ -119,7 +111,7 @@ def show_top_k(image: np.ndarray, probabilities: np.ndarray, k: int = 5, title: 
     target: a class name or id to highlight; if it is not in the top k, its
         rank and probability are added below a separator.
     """
-    image, probabilities = _one_image(image), _check_probabilities(probabilities)
+    image, probabilities = one_image(image), _check_probabilities(probabilities)
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= NUM_CLASSES:
         raise ValueError(f"k must be a whole number from 1 to {NUM_CLASSES}, got {k!r}.")
     target_id = None if target is None else class_id_of(target)
@@ -143,7 +135,7 @@ def show_images(images: Sequence[np.ndarray] | np.ndarray, titles: Sequence[str]
     titles: one per image, or None. columns: images per row (default: up to 5).
     """
     images = [images] if len(getattr(images, "shape", ())) == 3 else images  # one image on its own
-    images = [_one_image(image, f"images[{index}]") for index, image in enumerate(images)]
+    images = [one_image(image, f"images[{index}]") for index, image in enumerate(images)]
     if not images:
         raise ValueError("images is empty: pass at least one image.")
     if titles is not None and len(titles) != len(images):
@@ -162,18 +154,6 @@ def show_images(images: Sequence[np.ndarray] | np.ndarray, titles: Sequence[str]
     return figure
 
 
-def change_size_255(before: np.ndarray, after: np.ndarray) -> tuple[float, float]:
-    """(L-inf, L2) of `after - before` in 0-255 pixel levels: max |diff| * 255, sqrt(sum diff^2) * 255.
-
-    before, after: float32 [height, width, 3] in [0, 1], of the same shape.
-    """
-    before, after = _one_image(before, "before"), _one_image(after, "after")
-    if before.shape != after.shape:
-        raise ValueError(f"before and after must have the same shape, but were {before.shape} and {after.shape}.")
-    difference = after.astype(np.float64) - before.astype(np.float64)
-    return float(np.abs(difference).max() * 255), float(np.sqrt(np.sum(np.square(difference))) * 255)
-
-
 def show_change(before: np.ndarray, after: np.ndarray, magnify: float | None = None,
                 title: str | None = None) -> Figure:
     """Before, after, and their difference magnified around mid-grey (grey = unchanged).
@@ -183,7 +163,7 @@ def show_change(before: np.ndarray, after: np.ndarray, magnify: float | None = N
         None picks the largest whole factor that keeps the biggest change in range.
     """
     linf, l2 = change_size_255(before, after)
-    before, after = _one_image(before, "before"), _one_image(after, "after")
+    before, after = one_image(before, "before"), one_image(after, "after")
     if magnify is None:
         fitting = 0.5 * 255 / linf if linf > 0 else 1.0
         magnify = math.floor(fitting) if fitting >= 1 else fitting
@@ -274,7 +254,7 @@ def show_explanation(image: np.ndarray, maps: np.ndarray | Sequence[np.ndarray],
         measure importance in different units.
     opacity: how strongly the map covers the (greyed) photo, 0 to 1.
     """
-    image = _one_image(image)
+    image = one_image(image)
     maps = [maps] if isinstance(maps, np.ndarray) and maps.ndim == 2 else list(maps)
     if not maps:
         raise ValueError("maps is empty: pass at least one map from lib.explain.")
