@@ -115,15 +115,15 @@ def pgd(model: keras.Model, images: np.ndarray, labels: Sequence[int | str], eps
     start = _random_start(batch, epsilon, norm, np.random.default_rng(seed)) if random_start else batch
     classes = np.array(true if wanted is None else wanted, np.int32)
     # the fewest parts, as equal as can be: at batch_size=8, 13 images go as 7 + 6, not 8 + 5
-    size = math.ceil(len(batch) / math.ceil(len(batch) / batch_size))
-    attack = _compiled(model, (size, *batch.shape[1:]), norm, wanted is not None, as_transform(transforms))
+    part_size = math.ceil(len(batch) / math.ceil(len(batch) / batch_size))
+    attack = _compiled(model, (part_size, *batch.shape[1:]), norm, wanted is not None, as_transform(transforms))
     attack.rate.assign(step)
     attack.generator.reset_from_seed(seed)
     attacked = batch.copy()
-    for first in range(0, len(batch), size):
-        part = slice(first, min(first + size, len(batch)))
-        attack.classes.assign(_padded(classes[part], size))
-        attack.pixels.reset(_padded(batch[part], size), epsilon, _padded(start[part], size))
+    for first in range(0, len(batch), part_size):
+        part = slice(first, min(first + part_size, len(batch)))
+        attack.classes.assign(_padded(classes[part], part_size))
+        attack.pixels.reset(_padded(batch[part], part_size), epsilon, _padded(start[part], part_size))
         attack.pixels.project()
         made = 0
         try:

@@ -119,7 +119,7 @@ def _cross_entropy_each(class_ids: list[int] | tf.Variable) -> Objective:
     if isinstance(class_ids, tf.Variable):
         if class_ids.dtype != tf.int32 or class_ids.shape.rank != 1:
             raise ValueError(f"cross_entropy takes a tf.Variable of int32 class ids, one per image; got {class_ids!r}.")
-        labels, class_ids = class_ids, class_ids.numpy().tolist()
+        labels = class_ids
     elif not class_ids:
         raise ValueError("cross_entropy needs at least one class.")
     else:
@@ -130,6 +130,8 @@ def _cross_entropy_each(class_ids: list[int] | tf.Variable) -> Objective:
                                   message="cross_entropy: one class per image of the batch, as many as the images")
         return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
 
+    if isinstance(class_ids, tf.Variable):  # its classes can change after this: name none of them
+        return Objective(loss, f"cross_entropy({labels.shape[0]} classes held in a variable, one per image)")
     distinct = tuple(dict.fromkeys(class_ids))
     name = f"cross_entropy({class_name(distinct[0])!r})" if len(distinct) == 1 else \
         f"cross_entropy({len(class_ids)} classes, one per image)"

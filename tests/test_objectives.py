@@ -65,6 +65,7 @@ def test_cross_entropy_reads_a_variable_of_classes_that_can_change_between_calls
     logits = tf.constant(np.random.default_rng(0).normal(size=(2, 1000)).astype(np.float32))
     classes = tf.Variable([284, 1], dtype=tf.int32)
     objective = lib.cross_entropy(classes)
+    assert objective.name == "cross_entropy(2 classes held in a variable, one per image)" and objective.targets == ()
     assert float(objective(logits, None)) == pytest.approx(float(lib.cross_entropy([284, 1])(logits, None)))
     classes.assign([3, 4])
     assert float(objective(logits, None)) == pytest.approx(float(lib.cross_entropy([3, 4])(logits, None)))
