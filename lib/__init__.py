@@ -38,9 +38,9 @@ _NAMES = {
     "widgets": ("LiveView", "channel_explorer", "class_picker", "explanation_explorer"),
 }
 _MODULE_OF = {name: module for module, names in _NAMES.items() for name in names}
-_SUBMODULES = ("cli", "environment", "exercises", "layers", "parameterisations", "quiet", "transforms", *_NAMES)
+_SUBMODULES = ("cli", "environment", "exercises", "layers", "parameterisations", "quiet", "seeds", "transforms", *_NAMES)
 
-__all__ = sorted([*_MODULE_OF, "environment", "layers", "parameterisations", "transforms"])
+__all__ = sorted([*_MODULE_OF, "environment", "layers", "parameterisations", "seeds", "transforms"])
 
 
 def __getattr__(name: str):

@@ -35,6 +35,7 @@ from .models import check_model, model_input_size, predict_batch
 from .objectives import cross_entropy
 from .optimise import make_step
 from .parameterisations import NORMS, PixelImage
+from .seeds import seed_or_default
 from .transforms import Transform, as_transform, resize_to
 
 PGD_STEPS = 10
@@ -76,7 +77,7 @@ def _random_start(images: np.ndarray, epsilon: float, norm: str, rng: np.random.
 
 def pgd(model: keras.Model, images: np.ndarray, labels: Sequence[int | str], epsilon_255: float, *,
         steps: int = PGD_STEPS, step_255: float | None = None, norm: str = "linf",
-        targets: Sequence[int | str] | None = None, random_start: bool = True, seed: int = 0,
+        targets: Sequence[int | str] | None = None, random_start: bool = True, seed: int | None = None,
         transforms: Transform | list[Transform] | None = None, batch_size: int = ATTACK_BATCH) -> np.ndarray:
     """Projected gradient descent on a batch: the attacked images, float32 [n, h, w, 3] in [0, 1].
 
@@ -87,6 +88,8 @@ def pgd(model: keras.Model, images: np.ndarray, labels: Sequence[int | str], eps
         2.5 * budget / steps).
     targets: None for an untargeted attack, else a class for each image.
     transforms: random transforms applied before every forward pass (EOT).
+    seed: the random start and the transforms' draws; None: the run's seed
+        (SEECAT_SEED, lib.seeds).
     Ctrl-C (or the notebook's stop button) returns the images as far as they
     got and sets `lib.attacks.interrupted` to True until the next attack.
     batch_size: how many images are attacked at once. The result does not
@@ -106,7 +109,7 @@ def pgd(model: keras.Model, images: np.ndarray, labels: Sequence[int | str], eps
     if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= 10_000:
         raise ValueError(f"steps must be a whole number from 1 to 10000, got {steps!r}.")
     check_batch_size(batch_size)
-    epsilon = _budget(epsilon_255)
+    epsilon, seed = _budget(epsilon_255), seed_or_default(seed)
     step = PGD_STEP_SHARE * epsilon / steps if step_255 is None else _budget(step_255)
     true = _labels(labels, len(batch), "labels")
     wanted = None if targets is None else _labels(targets, len(batch), "targets")
@@ -223,32 +226,32 @@ def fooled(model: keras.Model, images: np.ndarray, labels: Sequence[int | str],
     return tops == np.array(_labels(targets, len(batch), "targets"))
 
 
-def transformed(images: np.ndarray, transform: Transform | list[Transform], seed: int = 0) -> np.ndarray:
+def transformed(images: np.ndarray, transform: Transform | list[Transform], seed: int | None = None) -> np.ndarray:
     """The images after one random draw of `transform`, at their own size: float32 [n, h, w, 3] in [0, 1].
 
     transform: a defence (lib.transforms.jpeg(75), blur(1.0)) or what a
-        camera does (lib.transforms.camera()); `seed` picks the draw.
+        camera does (lib.transforms.camera()); `seed` picks the draw (None: the run's seed).
     """
     batch = check_image(images)
     transform = as_transform(transform)
     if transform is None:
         raise ValueError("transform is missing: pass one from lib.transforms, e.g. lib.transforms.jpeg(75).")
-    changed = transform(tf.constant(batch), tf.random.Generator.from_seed(seed))
+    changed = transform(tf.constant(batch), tf.random.Generator.from_seed(seed_or_default(seed)))
     return np.clip(resize_to(changed, batch.shape[1]).numpy() if changed.shape[1:3] != batch.shape[1:3]
                    else changed.numpy(), 0.0, 1.0)
 
 
 def survival(model: keras.Model, images: np.ndarray, labels: Sequence[int | str],
              transform: Transform | list[Transform], *, draws: int = 1,
-             targets: Sequence[int | str] | None = None, seed: int = 0) -> np.ndarray:
+             targets: Sequence[int | str] | None = None, seed: int | None = None) -> np.ndarray:
     """For each attacked image, the share of `draws` random draws of `transform` after which it still fools the model.
 
     A transform without randomness (JPEG, blur) needs one draw; a camera
-    (lib.transforms.camera()) needs many, e.g. 10.
+    (lib.transforms.camera()) needs many, e.g. 10. Draw k uses seed + k (seed None: the run's seed).
     """
     if isinstance(draws, bool) or not isinstance(draws, int) or not 1 <= draws <= 1000:
         raise ValueError(f"draws must be a whole number from 1 to 1000, got {draws!r}.")
-    batch = check_image(images)
+    batch, seed = check_image(images), seed_or_default(seed)
     return np.mean([fooled(model, transformed(batch, transform, seed + draw), labels, targets)
                     for draw in range(draws)], axis=0)
 

@@ -38,12 +38,13 @@ from .images import check_image, check_one_image
 from .layers import _check_single, feature_model, find_layer, last_feature_layer
 from .models import check_model, model_input_size, predict_batch
 from .names import ATTRIBUTION_METHODS
+from .seeds import seed_or_default
 from .transforms import gaussian_blur, resize_to
 
 # method -> its settings and their defaults; batch_size=1 runs the same maths one image at a time
 METHODS: dict[str, dict[str, object]] = {
     "gradient": {},
-    "smoothgrad": {"samples": 32, "noise": 0.15, "batch_size": 8, "seed": 0},
+    "smoothgrad": {"samples": 32, "noise": 0.15, "batch_size": 8, "seed": None},  # None: the run's seed
     "integrated_gradients": {"steps": 64, "baseline": "black", "batch_size": 8},
     "gradcam": {"layer": None},
     "occlusion": {"patch": 32, "stride": 16, "fill": 0.5, "batch_size": 16},
@@ -113,7 +114,7 @@ def _gradient(model, image, class_id) -> np.ndarray:
 
 
 def _smoothgrad(model, image, class_id, samples, noise, batch_size, seed) -> np.ndarray:
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed_or_default(seed))
     noisy = (image + rng.normal(0.0, noise, (samples, *image.shape[1:]))).astype(np.float32)
     return np.abs(_mean_gradient(model, noisy, class_id, batch_size)).max(axis=-1)
 
@@ -218,6 +219,8 @@ def _check_settings(method: str, settings: dict, height: int, width: int) -> dic
              "patch": (1, min(height, width)), "stride": (1, min(height, width))}
     for name, (low, high) in whole.items():
         value = options.get(name, low)
+        if name == "seed" and value is None:  # the run's seed (lib.seeds)
+            continue
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
             raise ValueError(f"{method}'s {name} must be a whole number from {low} to {high}, got {value!r}.")
     for name in ("noise", "fill"):
@@ -314,11 +317,11 @@ class DeletionCurve:
 
 
 def deletion_curve(model: keras.Model, image: np.ndarray, target: int | str, importance: np.ndarray | None = None,
-                   steps: int = 20, seed: int = 0, batch_size: int = 8) -> DeletionCurve:
+                   steps: int = 20, seed: int | None = None, batch_size: int = 8) -> DeletionCurve:
     """Remove pixels in order of `importance` (most important first), in `steps` equal parts, scoring each time.
 
     importance: a map [height, width] from `explain`; None removes the
-        pixels in a random order (seeded), the baseline a map must beat.
+        pixels in a random order (seeded; seed None: the run's seed), the baseline a map must beat.
     Removed pixels take the values of the blurred image (as the "blur"
     baseline), which hides detail without painting new edges.
     """
@@ -328,7 +331,7 @@ def deletion_curve(model: keras.Model, image: np.ndarray, target: int | str, imp
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 1 <= value <= 4096:
             raise ValueError(f"deletion_curve's {name} must be a whole number from 1 to 4096, got {value!r}.")
     height, width = batch.shape[1:3]
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed_or_default(seed))
     if importance is None:
         importance = rng.random((height, width))
     importance = np.asarray(importance, np.float64)
@@ -349,13 +352,14 @@ def deletion_curve(model: keras.Model, image: np.ndarray, target: int | str, imp
 
 
 @contextlib.contextmanager
-def randomised_top(model: keras.Model, count: int = 2, seed: int = 0):
+def randomised_top(model: keras.Model, count: int = 2, seed: int | None = None):
     """Inside `with`, the model's top `count` layers with weights get random ones; restored afterwards.
 
     Adebayo et al.'s sanity check (2018): if a map hardly changes when what
     the model learnt is scrambled, it was not explaining what it learnt.
     Kernels are redrawn from a normal distribution of the same mean and
     spread as the trained ones; batch normalisation is left as it is.
+    seed: the random weights; None: the run's seed (lib.seeds).
     Yields the names of the layers randomised.
     """
     _check_single(model)  # an ensemble's layers are its members: nothing would be randomised
@@ -364,7 +368,7 @@ def randomised_top(model: keras.Model, count: int = 2, seed: int = 0):
     chosen = [layer for layer in model.layers if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense))]
     chosen = chosen[::-1][:count]
     saved = [layer.get_weights() for layer in chosen]
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed_or_default(seed))
     try:
         for layer, weights in zip(chosen, saved):
             layer.set_weights([rng.normal(w.mean(), w.std(), w.shape).astype(w.dtype) for w in weights])

@@ -68,6 +68,12 @@ def _positive_int(text: str) -> int:
     return int(text)
 
 
+def _non_negative_int(text: str) -> int:
+    if not text.isdigit() or int(text) > 2**31 - 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 2147483647, got {text!r}")
+    return int(text)
+
+
 def _at_most(limit: int):
     """An argparse type: a whole number from 1 to `limit`."""
 
@@ -138,7 +144,7 @@ def build_parser() -> Parser:
     ideal.add_argument("--steps", type=_positive_int, help="at most this many steps (default: the recipe's)")
     ideal.add_argument("--tv", type=_non_negative_float, help="total-variation weight (default: 0.01 for tv, 0.0003 for fourier, else 0)")
     ideal.add_argument("--judge", help="a second model that never saw the image gives its opinion")
-    ideal.add_argument("--seed", type=int, default=0, help="seed of the starting noise (default 0)")
+    ideal.add_argument("--seed", type=_non_negative_int, help="seed of the starting noise and the transforms (default: $SEECAT_SEED, or 0)")
     ideal.add_argument("--no-early-stop", action="store_true", help="run exactly --steps steps")
     ideal.add_argument("--out", required=True, help="where to save the image (.png)")
 
@@ -282,8 +288,10 @@ def _check_inner_layer(model, layer: str, index: int | None, option: str) -> Non
 def _check_names(args) -> None:
     """Refuse unknown model names before anything loads."""
     from .names import check_model_name, default_model_name
+    from .seeds import deterministic, run_seed
 
     default_model_name()  # a bad $SEECAT_MODEL is named here
+    run_seed(), deterministic()  # and a bad $SEECAT_SEED or $SEECAT_DETERMINISTIC
     for name in (args.model, getattr(args, "judge", None)):
         if name is not None:
             check_model_name(name)

@@ -49,10 +49,13 @@ def install_missing() -> None:
 
 
 def prepare() -> None:
-    """What a lesson's setup cell does after finding seecat: install what is missing, then load TensorFlow.
+    """What a lesson's setup cell does after finding seecat: install what is missing, load TensorFlow, name the seed.
 
     TensorFlow is imported here, through lib.quiet, so that its start-up log
     lines never reach the notebook, even in a later cell that imports it directly.
     """
     install_missing()
     from . import quiet  # noqa: F401
+    from .seeds import describe
+
+    print(describe())

@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .seeds import seed_or_default
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 PHOTO_LABELS = DATA_DIR / "photos" / "labels.tsv"
 SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP", ".webp": "WEBP", ".gif": "GIF"}
@@ -192,9 +194,9 @@ def save_image(image: np.ndarray, path: str | os.PathLike) -> Path:
     return path
 
 
-def noise_image(size: int = 224, seed: int = 0, spread: float = 0.1) -> np.ndarray:
-    """Random noise around mid-grey: float32 [size, size, 3] in [0, 1]."""
-    rng = np.random.default_rng(seed)
+def noise_image(size: int = 224, seed: int | None = None, spread: float = 0.1) -> np.ndarray:
+    """Random noise around mid-grey: float32 [size, size, 3] in [0, 1]; seed None: the run's (lib.seeds)."""
+    rng = np.random.default_rng(seed_or_default(seed))
     return np.clip(0.5 + spread * rng.standard_normal((size, size, 3)), 0.0, 1.0).astype(np.float32)
 
 

@@ -19,6 +19,7 @@ from .images import check_image, noise_image
 from .layers import check_needs, feature_model
 from .models import check_model, model_input_size
 from .objectives import Objective, as_objective
+from .seeds import seed_or_default
 from .parameterisations import FourierImage, PixelImage
 from .transforms import Transform, as_transform, resize_to
 
@@ -128,7 +129,7 @@ def _forward(model: tf.keras.Model, objective: Objective, images: tf.Tensor) -> 
 
 def make_step(model: tf.keras.Model, objective: Objective, image: tf.Variable | Parameterisation,
               start: tf.Tensor | None = None, method: str = "adam", learning_rate: float = 0.01,
-              epsilon: float | None = None, transforms: Transform | None = None, seed: int = 0,
+              epsilon: float | None = None, transforms: Transform | None = None, seed: int | None = None,
               generator: tf.random.Generator | None = None) -> Callable:
     """A compiled step: score the image, then move it one update downhill.
 
@@ -136,7 +137,7 @@ def make_step(model: tf.keras.Model, objective: Objective, image: tf.Variable | 
         and within `epsilon` L-inf of `start`), or a parameterisation such as
         `lib.parameterisations.FourierImage`.
     transforms: random transforms applied before the model sees the image,
-        drawn by `generator` (default: a new one from `seed`).
+        drawn by `generator` (default: a new one from `seed`; None: the run's seed, lib.seeds).
     learning_rate: a number, or a tf.Variable that can be changed between calls.
     Returns `step() -> (loss, probabilities, scored_image)`, all for the image
     as it was *before* the update. Adam's moment estimates live in the
@@ -151,7 +152,7 @@ def make_step(model: tf.keras.Model, objective: Objective, image: tf.Variable | 
     if method == "adam":  # only Adam keeps state between steps
         moment1, moment2 = tf.Variable(tf.zeros_like(parameters)), tf.Variable(tf.zeros_like(parameters))
         count = tf.Variable(0.0)
-    generator = tf.random.Generator.from_seed(seed) if generator is None else generator
+    generator = tf.random.Generator.from_seed(seed_or_default(seed)) if generator is None else generator
     beta1, beta2 = ADAM_BETAS
 
     def direction(gradient: tf.Tensor) -> tf.Tensor:
@@ -204,7 +205,7 @@ def optimise_image(model: tf.keras.Model, objective: Objective | int | str, imag
                    num_steps: int = 200, method: str = "adam", learning_rate: float | None = None,
                    epsilon: float | None = None, stop_at: float | None = 0.9, target: int | str | None = None,
                    parameterisation: str = "pixels", decay: float | None = None,
-                   transforms: Transform | list[Transform] | None = None, seed: int = 0, batch: int = 1,
+                   transforms: Transform | list[Transform] | None = None, seed: int | None = None, batch: int = 1,
                    callback: Callable[[Progress], None] | None = None, callback_every: int = 1) -> Result:
     """Change `image` by gradient descent until the model says `target`.
 
@@ -232,6 +233,8 @@ def optimise_image(model: tf.keras.Model, objective: Objective | int | str, imag
         (with image=None); the loss is their mean, so an objective such as
         lib.diversity can compare them. Result.images holds them all;
         early stopping waits until every image reaches stop_at.
+    seed: the starting noise or spectrum and the transforms' draws; None: the
+        run's seed (SEECAT_SEED, lib.seeds).
     callback: called with a Progress every `callback_every` steps.
 
     Ctrl-C (or the notebook's stop button) ends the run early and still
@@ -241,7 +244,7 @@ def optimise_image(model: tf.keras.Model, objective: Objective | int | str, imag
     learning_rate = DEFAULT_LEARNING_RATE.get(method, 0.0) if learning_rate is None else learning_rate
     _check_settings(model, num_steps, method, learning_rate, epsilon, stop_at)
     transforms = as_transform(transforms)
-    size = model_input_size(model)
+    size, seed = model_input_size(model), seed_or_default(seed)
     parameters = _parameterise(parameterisation, image, size, seed, epsilon, decay, batch, any_size=transforms is not None)
     start = parameters.image().numpy()
     target_id = objective.target if target is None else class_id_of(target)

@@ -15,6 +15,8 @@ import numpy as np
 from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log lines)
 import tensorflow as tf
 
+from .seeds import seed_or_default
+
 # Square root of the colour correlation matrix of ImageNet photos (rows: R, G, B),
 # as measured for lucid; its columns are the "natural" colour directions.
 COLOUR_CORRELATION_SQRT = np.array([[0.26, 0.09, 0.02],
@@ -103,10 +105,10 @@ class PixelImage:
 class FourierImage:
     """The image is the inverse FFT of learned coefficients scaled by 1/frequency."""
 
-    def __init__(self, size: int, batch: int = 1, seed: int = 0, decay: float = 1.0,
+    def __init__(self, size: int, batch: int = 1, seed: int | None = None, decay: float = 1.0,
                  decorrelate: bool = True, spread: float = 0.01):
-        """size: image side in pixels; decay: how much low frequencies dominate (1 = 1/f)."""
-        rng = np.random.default_rng(seed)
+        """size: image side in pixels; decay: how much low frequencies dominate (1 = 1/f); seed None: the run's."""
+        rng = np.random.default_rng(seed_or_default(seed))
         shape = (2, batch, 3, size, size // 2 + 1)  # real and imaginary parts, channels first
         self.variable = tf.Variable(rng.normal(scale=spread, size=shape).astype(np.float32), name="spectrum")
         self.size, self.decorrelate = size, decorrelate

@@ -48,3 +48,7 @@ def _import_quietly() -> None:
 
 
 _import_quietly()
+
+from .seeds import apply_determinism  # noqa: E402
+
+apply_determinism()  # SEECAT_DETERMINISTIC=1: TensorFlow's op determinism, before any TensorFlow op runs

@@ -72,7 +72,7 @@ def recipe_settings(recipe: str, target: int | str | Objective, tv_weight: float
 
 
 def ideal_image(model: keras.Model, target: int | str | Objective, recipe: str = "fourier", *,
-                num_steps: int | None = None, tv_weight: float | None = None, seed: int = 0, batch: int = 1,
+                num_steps: int | None = None, tv_weight: float | None = None, seed: int | None = None, batch: int = 1,
                 callback: Callable[[Progress], None] | None = None, callback_every: int = 1) -> Result:
     """The ideal image of `target` for `model`, made with one of the RECIPES.
 
