@@ -1,11 +1,21 @@
-"""The static site (`make site`, tools/site/build.py): one small page built for real, and the index."""
+"""The static site (`make site`, tools/site/build.py): pages from nbval's kept copies or run here, and the index.
+
+nbval's run keeps each notebook whose cells all passed (the root conftest.py);
+the site renders those copies without running anything, and runs (or, with
+--executed-only, refuses) a notebook whose copy is missing or stale.
+"""
 
 import base64
+import hashlib
 import importlib.util
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("site_build", ROOT / "tools" / "site" / "build.py")
@@ -26,17 +36,18 @@ def _tiny_notebook(folder: Path) -> Path:
     return path
 
 
-def test_a_page_is_run_with_its_figure_embedded_and_navigation(tmp_path):
+def test_a_page_without_an_executed_copy_is_run_with_its_figure_embedded_and_navigation(tmp_path):
     notebook = _tiny_notebook(tmp_path)
     before = notebook.read_bytes()
     site = tmp_path / "site"
     page = site / "lessons" / "99_tiny.html"
-    seconds = build.build_page(notebook, page, site / "index.html",
-                               previous=("98 · Before", site / "lessons" / "98_before.html"),
-                               following=("100 · After", site / "lessons" / "100_after.html"))
+    seconds, source = build.build_page(notebook, page, site / "index.html",
+                                       previous=("98 · Before", site / "lessons" / "98_before.html"),
+                                       following=("100 · After", site / "lessons" / "100_after.html"),
+                                       executed=tmp_path / "executed")
 
     html = page.read_text(encoding="utf-8")
-    assert seconds > 0
+    assert seconds > 0 and source.startswith("run here: no executed copy"), source
     assert notebook.read_bytes() == before, "the notebook on disk must not change"
     assert "<title>99 · A tiny lesson</title>" in html
     figure = re.search(r'<img [^>]*src="data:image/png;base64,([A-Za-z0-9+/=\s]+)"', html)
@@ -70,3 +81,137 @@ def test_the_index_lists_the_lessons_in_order_with_the_gallery(tmp_path):
     assert positions == sorted(positions), "the pages are listed in reading order"
     assert lesson_01[1] in html
     assert re.search(r'<img [^>]*src="data:image/jpeg;base64,', html), "the gallery is embedded"
+
+
+# ---- pages from the copies nbval's run keeps ------------------------------------------------------------------
+
+def _notebook(path: Path, *sources: str) -> Path:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"# {path.stem}")]
+                                  + [nbformat.v4.new_code_cell(source) for source in sources])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+GOOD_CELLS = (
+    "import matplotlib.pyplot as plt\nprint('printed before the figure')\nplt.plot([0, 1], [1, 0])\nplt.show()\n"
+    "print('printed after the figure')\nprint('and a second line')",
+    "import ipywidgets\nipywidgets.VBox([ipywidgets.Label('a live widget')])",
+    "figure, axes = plt.subplots()\naxes.plot([0, 1], label='a line')\naxes.legend();",
+    "6 * 7",
+)
+
+
+@pytest.fixture(scope="module")
+def kept(tmp_path_factory):
+    """make test's way, on three tiny notebooks: one passes, one fails in its second cell, one has a skipped cell.
+
+    Each of the last two already has an old copy, which must go.
+    """
+    folder = tmp_path_factory.mktemp("nbval")
+    executed = folder / "executed"
+    good = _notebook(folder / "lessons" / "97_good.ipynb", *GOOD_CELLS)
+    fails = _notebook(folder / "lessons" / "98_fails.ipynb", "print('fine so far')", "1 / 0", "print('after')")
+    skips = _notebook(folder / "lessons" / "99_skips.ipynb", "print(1)", "# NBVAL_SKIP\nprint(2)")
+    for notebook in (fails, skips):  # copies an earlier, successful run left
+        (executed / "lessons").mkdir(parents=True, exist_ok=True)
+        (executed / "lessons" / notebook.name).write_bytes(notebook.read_bytes())
+    environment = {**os.environ, "SEECAT_MODEL": build.MODEL}
+    environment.pop("SEECAT_SEED", None)
+    # The root conftest.py is loaded as a plugin (-p conftest, from the project's folder): the notebooks lie outside it.
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "conftest", "-p", "no:cacheprovider", "--nbval-lax",
+                           "-q", "--executed-dir", str(executed), str(good), str(fails), str(skips)],
+                          cwd=ROOT, env=environment, capture_output=True, text=True, timeout=600)
+    return done, executed, good, fails, skips
+
+
+def test_nbval_keeps_each_passing_notebook_with_its_outputs_in_order(kept):
+    done, executed, good, _, _ = kept
+    assert done.returncode == 1 and "1 failed" in done.stdout and "1 skipped" in done.stdout, done.stdout[-3000:]
+    copy = nbformat.read(executed / "lessons" / "97_good.ipynb", as_version=4)
+    nbformat.validate(copy)
+    record = copy.metadata["seecat"]["executed"]
+    assert record["source_sha256"] == hashlib.sha256(good.read_bytes()).hexdigest()
+    assert record["model"] == build.MODEL and record["seed"] == "" and record["source"] == "lessons/97_good.ipynb"
+    printed, widget, legend, answer = [cell for cell in copy.cells if cell.cell_type == "code"]
+    assert [cell.execution_count for cell in (printed, widget, legend, answer)] == [1, 2, 3, 4]
+    # in the order the kernel sent them, the two prints after the figure joined as Jupyter joins them
+    assert [output.output_type for output in printed.outputs] == ["stream", "display_data", "stream"]
+    assert printed.outputs[0].text == "printed before the figure\n"
+    assert "image/png" in printed.outputs[1].data
+    assert printed.outputs[2].text == "printed after the figure\nand a second line\n"
+    assert build.WIDGET in widget.outputs[0].data
+    assert [output.output_type for output in legend.outputs] == ["display_data"], "the ';' hides the legend's value"
+    assert answer.outputs[0].data["text/plain"] == "42" and answer.outputs[0].execution_count == 4
+
+
+def test_a_failed_or_skipped_notebook_leaves_no_copy_not_even_an_old_one(kept):
+    _, executed, _, fails, skips = kept
+    assert not (executed / "lessons" / fails.name).exists()
+    assert not (executed / "lessons" / skips.name).exists()
+    assert not list(executed.rglob("*.partial"))
+
+
+def test_the_site_renders_a_kept_copy_without_running_it(kept, tmp_path, monkeypatch):
+    _, executed, good, _, _ = kept
+    monkeypatch.delenv("SEECAT_SEED", raising=False)
+    monkeypatch.setattr(build, "run", lambda nb, folder: pytest.fail("the page must come from the kept copy"))
+    page = tmp_path / "site" / "lessons" / "97_good.html"
+    seconds, source = build.build_page(good, page, tmp_path / "site" / "index.html", executed=executed,
+                                       run_missing=False)
+    assert source.startswith("outputs from nbval's run"), source
+    html = page.read_text(encoding="utf-8")
+    before, figure = html.index("<pre>printed before the figure"), html.index('src="data:image/png;base64,')
+    assert before < figure < html.index("<pre>printed after the figure\nand a second line")  # outputs, not the code
+    assert "VBox(" not in html and build.WIDGET_NOTE in html  # the widget: a note, not its text fallback
+    assert "matplotlib.legend.Legend" not in html and "<pre>42</pre>" in html
+
+
+def test_a_stale_copy_is_run_again_or_refused(kept, tmp_path, monkeypatch):
+    _, executed, good, _, _ = kept
+    changed = tmp_path / "lessons" / good.name  # the same notebook, one cell longer, next to its kept copy's folder
+    nb = nbformat.read(good, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("print('a new cell')"))
+    changed.parent.mkdir(parents=True)
+    nbformat.write(nb, changed)
+    monkeypatch.delenv("SEECAT_SEED", raising=False)
+    copy, why = build.executed_copy(changed, executed)
+    assert copy is None and "stale" in why
+    page = tmp_path / "site" / "lessons" / "97_good.html"
+    with pytest.raises(build.NotExecuted, match="stale"):
+        build.build_page(changed, page, tmp_path / "site" / "index.html", executed=executed, run_missing=False)
+    assert not page.exists()
+
+    ran = []
+    monkeypatch.setattr(build, "run", lambda nb, folder: ran.append(folder))
+    _, source = build.build_page(changed, page, tmp_path / "site" / "index.html", executed=executed)
+    assert ran == [changed.parent] and source == f"run here: {why}"
+
+
+def test_a_copy_made_with_another_model_or_seed_is_not_used(kept, monkeypatch):
+    _, executed, good, _, _ = kept
+    monkeypatch.delenv("SEECAT_SEED", raising=False)
+    assert build.executed_copy(good, executed)[0] is not None
+    monkeypatch.setenv("SEECAT_SEED", "3")
+    copy, why = build.executed_copy(good, executed)
+    assert copy is None and "SEECAT_SEED" in why
+    monkeypatch.delenv("SEECAT_SEED")
+    monkeypatch.setattr(build, "MODEL", "vgg16")
+    copy, why = build.executed_copy(good, executed)
+    assert copy is None and "SEECAT_MODEL=efficientnet_lite0, not vgg16" in why
+
+
+def test_widgets_become_a_note_and_other_outputs_stay():
+    widget = nbformat.v4.new_output("display_data", data={
+        build.WIDGET: {"model_id": "abc", "version_major": 2, "version_minor": 0},
+        "text/plain": "VBox(children=(Label(value='hi'),))"})
+    text = nbformat.v4.new_output("stream", name="stdout", text="hello\n")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("w", outputs=[widget, text])])
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {"abc": {}}}}
+    assert build.static_widgets(nb) == 1
+    widget, text = nb.cells[0].outputs
+    assert widget.data == {"text/html": build.WIDGET_NOTE,
+                           "text/plain": "[an interactive widget (VBox): live when you run the notebook]"}
+    assert text.text == "hello\n" and "widgets" not in nb.metadata
+    assert build.static_widgets(nb) == 0

@@ -1,24 +1,36 @@
-"""Build a static web site of the curriculum: every notebook run, with its outputs (`make site`).
+"""Build a static web site of the curriculum: every notebook with its outputs (`make site`).
 
-Each lesson and the solutions run top to bottom in a fresh kernel (nbclient),
-exactly as a student would run them, then nbconvert's standard "lab" HTML
-template turns them into pages under outputs/site/ that anyone can read, or
-project in class, without running anything. Figures are embedded in the
-pages as data URIs, so a page is a single file. The notebooks on disk are
-never changed: they are read, run and converted in memory.
+Each lesson and the solutions, as they ran top to bottom in a fresh kernel,
+become pages under outputs/site/ (nbconvert's standard "lab" HTML template)
+that anyone can read, or project in class, without running anything. The
+outputs come from `make test`'s run when it kept one: nbval's run keeps each
+notebook whose cells all passed in outputs/executed/ (see conftest.py), and a
+kept copy is used when it was made from this very notebook (the SHA-256 of the
+file it records matches), with this site's model and seed. A notebook with no
+such copy is run here, in a fresh kernel (nbclient), as a student would run
+it; `--executed-only` refuses to (CI: the site must not run the curriculum a
+second time). Figures are embedded in the pages as data URIs, so a page is a
+single file. The notebooks on disk are never changed.
+
+A widget shows on a page as a short note that it is live when you run the
+notebook, rather than as its text fallback ("VBox(children=...)"): nbval
+keeps no widget state, and drawing a widget from its state would need the
+widgets' JavaScript from the internet.
 
 Two things are added to each notebook in memory before it is converted:
 a line of links (previous / all lessons / next) at its top and bottom, and
 links between notebooks point to their pages (.html) instead of .ipynb.
 The index page is made the same way, from a notebook with one markdown cell.
 
-    python tools/site/build.py              # all pages into outputs/site/
-    python tools/site/build.py --out DIR    # somewhere else
+    python tools/site/build.py                   # all pages into outputs/site/
+    python tools/site/build.py --out DIR         # somewhere else
+    python tools/site/build.py --executed-only   # fail rather than run a notebook that has no kept copy
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import re
 import time
@@ -30,8 +42,12 @@ from nbconvert import HTMLExporter
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "outputs" / "site"
+EXECUTED = ROOT / "outputs" / "executed"  # where make test's nbval run keeps each notebook it ran (conftest.py)
 MODEL = "efficientnet_lite0"  # the model whose figures and checks the lessons' text describes
 CELL_TIMEOUT = 1200  # seconds one cell may run before the build gives up
+WIDGET = "application/vnd.jupyter.widget-view+json"
+WIDGET_NOTE = ("<p><em>An interactive widget is here when you run the notebook "
+               "(JupyterLab, Colab or Binder); a static page cannot show it.</em></p>")
 
 
 def notebooks(root: Path = ROOT) -> list[Path]:
@@ -76,14 +92,62 @@ def description_of(notebook: Path, nb: nbformat.NotebookNode, root: Path = ROOT)
     return _plain(paragraphs[0]).split(". ")[0].rstrip(".") + "." if paragraphs else ""
 
 
+def source_sha256(notebook: Path) -> str:
+    """The SHA-256 of the notebook's file, as a kept copy records it (conftest.py)."""
+    return hashlib.sha256(notebook.read_bytes()).hexdigest()
+
+
+def executed_copy(notebook: Path, executed: Path = EXECUTED) -> tuple[nbformat.NotebookNode | None, str]:
+    """(the kept copy of `notebook`, "") when it is usable; otherwise (None, why not).
+
+    The copy is executed/<folder>/<name>.ipynb; usable when it records this
+    notebook's hash, this site's model and the seed of this run (SEECAT_SEED).
+    """
+    copy = executed / notebook.parent.name / notebook.name
+    if not copy.exists():
+        return None, f"no executed copy in {executed}"
+    try:
+        nb = nbformat.read(copy, as_version=4)
+    except Exception as error:  # a damaged file is no copy  # noqa: BLE001
+        return None, f"its executed copy is unreadable ({type(error).__name__})"
+    record = nb.metadata.get("seecat", {}).get("executed", {})
+    if record.get("source_sha256") != source_sha256(notebook):
+        return None, "its executed copy is stale (the notebook changed since it ran)"
+    if record.get("model") != MODEL:
+        return None, f"its executed copy ran with SEECAT_MODEL={record.get('model') or '(unset)'}, not {MODEL}"
+    seed = os.environ.get("SEECAT_SEED", "").strip()
+    if record.get("seed", "") != seed:
+        return None, f"its executed copy ran with SEECAT_SEED={record.get('seed') or '(unset)'}, not {seed or '(unset)'}"
+    return nb, ""
+
+
+def static_widgets(nb: nbformat.NotebookNode) -> int:
+    """Replace each widget's output by a note that it is live when the notebook runs; returns how many.
+
+    A page never shows a widget itself: nbval keeps no widget state, and with
+    state a page would need the widgets' JavaScript from the internet.
+    """
+    replaced = 0
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if WIDGET in output.get("data", {}):
+                kind = output["data"].get("text/plain", "").split("(")[0].strip() or "widget"
+                output["data"] = {"text/html": WIDGET_NOTE,
+                                  "text/plain": f"[an interactive widget ({kind}): live when you run the notebook]"}
+                output["metadata"] = {}
+                replaced += 1
+    nb.metadata.pop("widgets", None)
+    return replaced
+
+
 def run(nb: nbformat.NotebookNode, folder: Path) -> None:
     """Execute every cell in a fresh kernel started in `folder`, the notebook's own folder.
 
     The lessons' first cell finds the project by walking up from the current
-    directory. Widget state is kept so that widgets can show on the page.
+    directory.
     """
     env = {**os.environ, "SEECAT_MODEL": MODEL}
-    client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", store_widget_state=True,
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
                             resources={"metadata": {"path": str(folder)}})
     client.execute(env=env)
 
@@ -101,15 +165,31 @@ def export(nb: nbformat.NotebookNode, folder: Path, page: Path) -> None:
     page.write_text(html, encoding="utf-8")
 
 
-def build_page(notebook: Path, page: Path, index: Path,
-               previous: tuple[str, Path] | None = None, following: tuple[str, Path] | None = None) -> float:
-    """Run `notebook` and write it to `page` with navigation links; returns the seconds it took.
+class NotExecuted(Exception):
+    """A notebook has no usable executed copy, and the build may not run it."""
 
+
+def build_page(notebook: Path, page: Path, index: Path,
+               previous: tuple[str, Path] | None = None, following: tuple[str, Path] | None = None,
+               executed: Path | None = EXECUTED, run_missing: bool = True) -> tuple[float, str]:
+    """Write `notebook`, with its outputs and navigation links, to `page`; returns (seconds, where the outputs came from).
+
+    The outputs are those of its executed copy in `executed` when usable (see
+    executed_copy; `executed=None` ignores copies); otherwise the notebook
+    runs here, unless `run_missing` is False (then NotExecuted, saying why).
     `previous` and `following` are (title, page) of the neighbours, or None.
     """
     start = time.perf_counter()
-    nb = nbformat.read(notebook, as_version=4)
-    run(nb, notebook.parent)
+    nb, why = executed_copy(notebook, executed) if executed is not None else (None, "executed copies ignored")
+    if nb is not None:
+        source = f"outputs from nbval's run, kept in {executed.name}/{notebook.parent.name}/{notebook.name}"
+    elif not run_missing:
+        raise NotExecuted(why)
+    else:
+        nb = nbformat.read(notebook, as_version=4)
+        run(nb, notebook.parent)
+        source = f"run here: {why}"
+    static_widgets(nb)
 
     # Links between notebooks (e.g. lesson 05 <-> its solutions) point to their pages.
     for cell in nb.cells:
@@ -126,7 +206,7 @@ def build_page(notebook: Path, page: Path, index: Path,
     nb.metadata["title"] = title_of(nb)  # the page's <title>
 
     export(nb, notebook.parent, page)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, source
 
 
 def build_index(entries: list[tuple[str, str, Path]], index: Path, root: Path = ROOT) -> None:
@@ -148,8 +228,13 @@ def build_index(entries: list[tuple[str, str, Path]], index: Path, root: Path = 
     export(nb, root, index)  # the gallery's path is relative to `root`, from where it is embedded
 
 
-def build_site(site: Path = SITE, root: Path = ROOT) -> list[tuple[Path, float]]:
-    """Run and convert every notebook into `site`, plus index.html; prints and returns the times."""
+def build_site(site: Path = SITE, root: Path = ROOT, executed: Path | None = EXECUTED,
+               run_missing: bool = True) -> list[tuple[Path, float]]:
+    """Every notebook's page in `site` (from its executed copy, or run), plus index.html; prints and returns the times.
+
+    With `run_missing` False, a notebook without a usable copy gets no page;
+    the others are built, then NotExecuted names the missing ones.
+    """
     index = site / "index.html"
     sources = notebooks(root)
     # A notebook's page keeps its place in the project: lessons/01_x.ipynb -> site/lessons/01_x.html.
@@ -157,23 +242,42 @@ def build_site(site: Path = SITE, root: Path = ROOT) -> list[tuple[Path, float]]
     nbs = [nbformat.read(n, as_version=4) for n in sources]
     titles = [title_of(nb) for nb in nbs]
 
-    times = []
+    times, missing = [], []
     for i, (notebook, page) in enumerate(zip(sources, pages)):
         previous = (titles[i - 1], pages[i - 1]) if i > 0 else None
         following = (titles[i + 1], pages[i + 1]) if i + 1 < len(pages) else None
-        seconds = build_page(notebook, page, index, previous, following)
+        try:
+            seconds, source = build_page(notebook, page, index, previous, following, executed, run_missing)
+        except NotExecuted as error:
+            missing.append(notebook.relative_to(root).as_posix())
+            print(f"  no page  {page.relative_to(site)}: {error}", flush=True)
+            continue
         times.append((page, seconds))
-        print(f"{seconds:7.1f} s  {page.relative_to(site)}", flush=True)
+        print(f"{seconds:7.1f} s  {page.relative_to(site)}  ({source})", flush=True)
 
     start = time.perf_counter()
     build_index([(t, description_of(n, nb, root), p) for t, n, nb, p in zip(titles, sources, nbs, pages)], index, root)
     times.append((index, time.perf_counter() - start))
     print(f"{times[-1][1]:7.1f} s  {index.relative_to(site)}")
     print(f"{sum(s for _, s in times):7.1f} s  all {len(times)} pages, in {site}")
+    if missing:
+        raise NotExecuted(f"no page for {len(missing)} notebook(s) without a usable executed copy ({', '.join(missing)}): "
+                          "--executed-only runs none. Run `make test` first (its nbval run keeps each notebook "
+                          "whose cells all pass), or build without --executed-only.")
     return times
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=SITE, help=f"folder for the pages (default: {SITE})")
-    build_site(parser.parse_args().out.resolve())
+    parser.add_argument("--executed", type=Path, default=EXECUTED,
+                        help=f"folder of the executed copies make test keeps (default: {EXECUTED})")
+    parser.add_argument("--executed-only", action="store_true",
+                        help="run no notebook: fail for those without a usable executed copy (CI)")
+    parser.add_argument("--run-all", action="store_true", help="ignore executed copies: run every notebook here")
+    args = parser.parse_args()
+    try:
+        build_site(args.out.resolve(), executed=None if args.run_all else args.executed.resolve(),
+                   run_missing=not args.executed_only)
+    except NotExecuted as error:
+        raise SystemExit(f"make site: {error}") from None
