@@ -5,8 +5,9 @@
 # when requirements.txt or pyproject.toml change. CI (.ci/run) also runs:
 #   make test-colab     the same tests in a Colab-like environment
 #   make test-browser   Run All in JupyterLab, driven by headless Chromium
-#   make site           every lesson executed and rendered as static HTML
-# and `make bench` prints the speed and quality figures of README.md.
+#   make site           every lesson rendered as static HTML, from make test's run
+# each environment running the curriculum once, and prints each phase's time.
+# `make bench` prints the speed and quality figures of README.md.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -27,6 +28,8 @@ $(STAMP): requirements.txt pyproject.toml
 lab: $(STAMP)
 	$(BIN)/jupyter lab lessons/ $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
+# nbval runs each notebook in a fresh kernel; each one whose cells all pass is kept with its outputs in
+# outputs/executed/ (conftest.py), for `make site`.
 test: $(STAMP)
 	SEECAT_MODEL=$(TEST_MODEL) $(BIN)/python -m pytest tests lessons solutions --nbval-lax -v
 
@@ -62,8 +65,10 @@ $(COLAB_STAMP): tools/colab/constraints.txt requirements.txt tools/colab/build-e
 	tools/colab/build-env.sh $(COLAB_VENV)
 	@touch $(COLAB_STAMP)
 
+# Its executed notebooks go to outputs/executed-colab/, so that they never replace make test's, which the site uses.
 test-colab: $(COLAB_STAMP)
-	$(COLAB_VENV)/bin/python -m pytest tests lessons solutions --nbval-lax --nbval-current-env -v
+	$(COLAB_VENV)/bin/python -m pytest tests lessons solutions --nbval-lax --nbval-current-env -v \
+		--executed-dir outputs/executed-colab
 
 # Lessons 01, 02, 05, 06, 07, 08 and 09 run in JupyterLab in headless Chromium, checked
 # as a student sees them: widgets render, the live views move and finish, interact,
@@ -86,12 +91,17 @@ $(BROWSER_STAMP): $(STAMP) tools/browser/requirements.txt
 test-browser: $(CHROMIUM) $(BROWSER_STAMP)
 	CHROMIUM=$(CHROMIUM) $(BIN)/python tools/browser/run_lessons.py
 
-# Every lesson and the solutions run in a fresh kernel and rendered, outputs and
-# all, as static HTML pages with an index (outputs/site/index.html): to read
-# without running, or to project in class. About as long as running them all.
+# Every lesson and the solutions rendered, outputs and all, as static HTML pages
+# with an index (outputs/site/index.html): to read without running, or to project
+# in class. The outputs come from make test's run (outputs/executed/, kept by
+# nbval when all of a notebook's cells pass): seconds. A notebook with no
+# executed copy, or one that changed since it ran, runs here in a fresh kernel,
+# so `make site` alone works too (then about as long as running them all).
+# SITE_FLAGS=--executed-only runs none and fails instead (CI); --run-all ignores the copies.
+SITE_FLAGS ?=
 .PHONY: site
 site: $(STAMP)
-	$(BIN)/python tools/site/build.py
+	$(BIN)/python tools/site/build.py $(SITE_FLAGS)
 
 # Every lesson and the solutions under seeds 1, 2 and 3 (SEECAT_SEED), each run as Run All runs it (the first
 # error stops the notebook); prints a table, lesson by seed, and keeps it in docs/test-seeds.md. Run it before
