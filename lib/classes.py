@@ -1,7 +1,8 @@
-"""The 1000 ImageNet class names: look them up by name or by id.
+"""The 1000 ImageNet class names: look them up by name or by id, and find a class's near neighbours.
 
-The list ships in `data/imagenet_classes.tsv` (see `data/README.md` for its
-source); it is never downloaded.
+The list ships in `data/imagenet_classes.tsv`, and the part of WordNet above
+the classes in `data/imagenet_hierarchy.tsv` (see `data/README.md` for their
+sources); neither is ever downloaded.
 """
 
 from __future__ import annotations
@@ -12,6 +13,12 @@ from pathlib import Path
 
 NUM_CLASSES = 1000
 CLASSES_FILE = Path(__file__).resolve().parent.parent / "data" / "imagenet_classes.tsv"
+HIERARCHY_FILE = CLASSES_FILE.with_name("imagenet_hierarchy.tsv")  # written by tools/imagenet_hierarchy.py
+# Near neighbours: two classes with one WordNet word at most NEIGHBOUR_STEPS above each, a word narrow enough to
+# cover at most NEIGHBOUR_GROUP_LIMIT of the 1000 classes: "domestic cat" (5 classes), "citrus" (2), "shepherd dog"
+# (12); not "dog" (118), "bird" (59) or "container" (100), which would lump unlike things together.
+NEIGHBOUR_STEPS = 1
+NEIGHBOUR_GROUP_LIMIT = 30
 
 # Everyday words that are not class names, and the classes they stand for.
 # They let the "did you mean" message help a student who types "kitty".
@@ -95,3 +102,60 @@ def search_classes(word: str) -> list[tuple[int, str]]:
     """All (id, name) pairs whose name contains `word`, case-insensitive."""
     word = word.lower().strip()
     return [(i, name) for i, name in enumerate(class_names()) if word in name.lower()]
+
+
+@functools.lru_cache(maxsize=1)
+def _hypernyms() -> dict[str, tuple[str, ...]]:
+    """{WordNet id: its direct hypernyms' ids} for the classes and everything above them."""
+    lines = HIERARCHY_FILE.read_text(encoding="utf-8").splitlines()
+    if not lines or lines[0].split("\t") != ["wordnet_id", "name", "hypernyms"]:
+        raise RuntimeError(f"{HIERARCHY_FILE} must start with 'wordnet_id<TAB>name<TAB>hypernyms': regenerate it "
+                           "with tools/imagenet_hierarchy.py (see data/README.md).")
+    return {fields[0]: tuple(fields[2].split()) for fields in (line.split("\t") for line in lines[1:])}
+
+
+def _ancestors(wordnet_id: str) -> dict[str, int]:
+    """{the synset itself and each synset above it: the fewest steps up to it}."""
+    steps, frontier, hypernyms = {wordnet_id: 0}, [wordnet_id], _hypernyms()
+    for steps_up in range(1, len(hypernyms)):
+        frontier = list(dict.fromkeys(above for below in frontier for above in hypernyms[below] if above not in steps))
+        if not frontier:
+            break
+        steps.update(dict.fromkeys(frontier, steps_up))
+    return steps
+
+
+@functools.lru_cache(maxsize=1)
+def _neighbour_ids() -> tuple[frozenset[int], ...]:
+    """For each class id, the ids of its near neighbours (not itself)."""
+    lines = CLASSES_FILE.read_text(encoding="utf-8").splitlines()[1:]
+    above = [_ancestors(line.split("\t")[1]) for line in lines]
+    covered: dict[str, list[int]] = {}
+    for class_id, steps in enumerate(above):
+        for wordnet_id in steps:
+            covered.setdefault(wordnet_id, []).append(class_id)
+    neighbours = [set() for _ in above]
+    for wordnet_id, classes in covered.items():
+        if len(classes) <= NEIGHBOUR_GROUP_LIMIT:
+            close = [class_id for class_id in classes if above[class_id][wordnet_id] <= NEIGHBOUR_STEPS]
+            for class_id in close:
+                neighbours[class_id].update(close)
+    return tuple(frozenset(group - {class_id}) for class_id, group in enumerate(neighbours))
+
+
+def near_neighbours(target: int | str) -> list[str]:
+    """The classes that count as the same answer as `target` (a name or id), in id order; `target` not among them.
+
+    Two classes are near neighbours when one WordNet word stands at most
+    NEIGHBOUR_STEPS above each and covers at most NEIGHBOUR_GROUP_LIMIT of
+    the 1000 classes: "Egyptian cat", "tabby" and "tiger cat" (each a
+    "domestic cat"), "lemon" and "orange" (each a "citrus"). An attack that
+    turns one into the other has not fooled the model (lib.attacks.fooled).
+    """
+    return [class_names()[class_id] for class_id in sorted(_neighbour_ids()[class_id_of(target)])]
+
+
+def same_or_near(first: int | str, second: int | str) -> bool:
+    """Whether two classes (names or ids) are the same class or near neighbours (see `near_neighbours`)."""
+    first, second = class_id_of(first), class_id_of(second)
+    return first == second or second in _neighbour_ids()[first]
