@@ -10,11 +10,12 @@ Every attack is lesson 03's loop with a different step and budget, run by
           attack survives them (Athalye et al. 2018, "expectation over
           transformation")
 
-Untargeted (the default): push the true class's probability down until
-another class wins. Targeted (`targets=`): push a chosen class up. Budgets
-are in levels of 255 everywhere, as on the command line: `epsilon_255=4`
-means no value moves by more than 4/255 (L-inf), or the change of each
-image has length at most 4/255 (L2, in [0, 1] pixel units).
+Untargeted (the default): push the probability of the true class and its
+near neighbours down until a class outside them wins (`fooled`; an Egyptian
+cat that becomes a tiger cat is not fooled). Targeted (`targets=`): push a
+chosen class up. Budgets are in levels of 255 everywhere, as on the command
+line: `epsilon_255=4` means no value moves by more than 4/255 (L-inf), or
+the change of each image has length at most 4/255 (L2, in [0, 1] pixel units).
 """
 
 from __future__ import annotations
@@ -29,10 +30,10 @@ from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log 
 import keras
 import tensorflow as tf
 
-from .classes import class_id_of
+from .classes import NUM_CLASSES, class_group, class_id_of, same_or_near
 from .images import check_image
 from .models import check_model, model_input_size, predict_batch
-from .objectives import cross_entropy
+from .objectives import Objective
 from .optimise import make_step
 from .parameterisations import NORMS, PixelImage
 from .seeds import seed_or_default
@@ -78,7 +79,8 @@ def _random_start(images: np.ndarray, epsilon: float, norm: str, rng: np.random.
 def pgd(model: keras.Model, images: np.ndarray, labels: Sequence[int | str], epsilon_255: float, *,
         steps: int = PGD_STEPS, step_255: float | None = None, norm: str = "linf",
         targets: Sequence[int | str] | None = None, random_start: bool = True, seed: int | None = None,
-        transforms: Transform | list[Transform] | None = None, batch_size: int = ATTACK_BATCH) -> np.ndarray:
+        transforms: Transform | list[Transform] | None = None, batch_size: int = ATTACK_BATCH,
+        until_fooled: bool = False) -> np.ndarray:
     """Projected gradient descent on a batch: the attacked images, float32 [n, h, w, 3] in [0, 1].
 
     images: [n, size, size, 3] (or one image) at the model's size; labels:
@@ -86,15 +88,23 @@ def pgd(model: keras.Model, images: np.ndarray, labels: Sequence[int | str], eps
     epsilon_255: the budget in levels of 255, L-inf or L2 (`norm`).
     steps, step_255: how many steps, and how far each goes (default
         2.5 * budget / steps).
-    targets: None for an untargeted attack, else a class for each image.
+    targets: None for an untargeted attack, which pushes down the
+        probability of the true class and its near neighbours together (what
+        `fooled` asks of it); else a class for each image, pushed up.
     transforms: random transforms applied before every forward pass (EOT).
     seed: the random start and the transforms' draws; None: the run's seed
         (SEECAT_SEED, lib.seeds).
+    until_fooled: stop each image at the first step at which it fools the
+        model (as `fooled` judges it) and return it as it was then; only the
+        others take the next step. For success rates, where only whether the
+        attack succeeds counts: a stopped image is barely across the line,
+        so a defence or another network undoes it more easily than a full
+        attack. Not with transforms (a fooled random draw proves little).
     Ctrl-C (or the notebook's stop button) returns the images as far as they
     got and sets `lib.attacks.interrupted` to True until the next attack.
-    batch_size: how many images are attacked at once. The result does not
-        depend on it without transforms (each image's step is its own);
-        memory grows with it (the backward pass keeps every layer's output).
+    batch_size: how many images go through the model at once. The result
+        does not depend on it without transforms (each image's step is its
+        own); memory grows with it (the backward pass keeps every layer's output).
     """
     global interrupted
     interrupted = False
@@ -108,6 +118,9 @@ def pgd(model: keras.Model, images: np.ndarray, labels: Sequence[int | str], eps
         raise ValueError(f"norm must be one of {NORMS}, got {norm!r}.")
     if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= 10_000:
         raise ValueError(f"steps must be a whole number from 1 to 10000, got {steps!r}.")
+    if until_fooled and transforms is not None:
+        raise ValueError("until_fooled judges each step's own forward pass, which transforms make random: "
+                         "leave it False for EOT, and judge the result with survival().")
     check_batch_size(batch_size)
     epsilon, seed = _budget(epsilon_255), seed_or_default(seed)
     step = PGD_STEP_SHARE * epsilon / steps if step_255 is None else _budget(step_255)
@@ -115,32 +128,59 @@ def pgd(model: keras.Model, images: np.ndarray, labels: Sequence[int | str], eps
     wanted = None if targets is None else _labels(targets, len(batch), "targets")
     if epsilon == 0 or step == 0:
         return batch.copy()
-    start = _random_start(batch, epsilon, norm, np.random.default_rng(seed)) if random_start else batch
-    classes = np.array(true if wanted is None else wanted, np.int32)
-    # the fewest parts, as equal as can be: at batch_size=8, 13 images go as 7 + 6, not 8 + 5
-    part_size = math.ceil(len(batch) / math.ceil(len(batch) / batch_size))
-    attack = _compiled(model, (part_size, *batch.shape[1:]), norm, wanted is not None, as_transform(transforms))
+    current = _random_start(batch, epsilon, norm, np.random.default_rng(seed)) if random_start else batch.copy()
+    attack = _compiled(model, batch.shape[1:], norm, wanted is not None, as_transform(transforms))
     attack.rate.assign(step)
     attack.generator.reset_from_seed(seed)
-    attacked = batch.copy()
-    for first in range(0, len(batch), part_size):
-        part = slice(first, min(first + part_size, len(batch)))
-        attack.classes.assign(_padded(classes[part], part_size))
-        attack.pixels.reset(_padded(batch[part], part_size), epsilon, _padded(start[part], part_size))
-        attack.pixels.project()
-        made = 0
-        try:
-            for made in range(1, steps + 1):
-                attack.update()
-        except KeyboardInterrupt:  # Ctrl-C or the notebook's stop button: keep the attack as far as it got
-            interrupted = True
-            attacked[part] = attack.pixels.image().numpy()[:part.stop - first]
-            later = "" if part.stop == len(batch) else f"; {_images_named(part.stop, len(batch))} left untouched"
-            print(f"Interrupted after {made - 1} of {steps} steps on {_images_named(first, part.stop)}: returning "
-                  f"the images as they are now{later}.")
-            return attacked
-        attacked[part] = attack.pixels.image().numpy()[:part.stop - first]
+    aims = np.stack([_aim(true[k] if wanted is None else wanted[k], wanted is None) for k in range(len(batch))])
+    attacked, going = batch.copy(), np.arange(len(batch))  # going: the images that take the next step
+    made = 0
+    try:
+        for made in range(1, steps + 1):
+            stopped = []
+            for part in _parts(going, batch_size):
+                before = current[part]  # a copy: the images this step scores
+                tops = _one_step(attack, batch[part], before, aims[part], epsilon)
+                current[part] = attack.pixels.image().numpy()
+                if until_fooled:
+                    done = np.array([_succeeded(int(top), true[k], None if wanted is None else wanted[k])
+                                     for top, k in zip(tops, part)])
+                    attacked[part[done]] = before[done]
+                    stopped.extend(part[done])
+            going = np.setdiff1d(going, stopped)
+            if not len(going):
+                break
+    except KeyboardInterrupt:  # Ctrl-C or the notebook's stop button: keep the attack as far as it got
+        interrupted = True
+        print(f"Interrupted during step {made} of {steps}: returning the images as they are now.")
+    attacked[going] = current[going]
     return attacked
+
+
+def _aim(class_id: int, untargeted: bool) -> np.ndarray:
+    """What one image's step pushes: float32 [1000], 1 on the true class and its near neighbours
+    (untargeted, pushed down) or on the target (pushed up)."""
+    aim = np.zeros(NUM_CLASSES, np.float32)
+    aim[class_group(class_id) if untargeted else [class_id]] = 1.0
+    return aim
+
+
+def _succeeded(top: int, label: int, target: int | None) -> bool:
+    """Whether a top class means the attack succeeded (the rule of `fooled`)."""
+    return not same_or_near(top, label) if target is None else top == target
+
+
+def _parts(indices: np.ndarray, batch_size: int) -> list[np.ndarray]:
+    """`indices` in the fewest parts of at most batch_size, as equal as can be: at 4, 13 images go as 4 + 3 + 3 + 3."""
+    return np.array_split(indices, math.ceil(len(indices) / batch_size)) if len(indices) else []
+
+
+def _one_step(attack: "_Compiled", photos: np.ndarray, pixels: np.ndarray, aims: np.ndarray, epsilon: float) -> np.ndarray:
+    """One step of the compiled attack on a part of the batch, from `pixels`; the top class of each image it scored."""
+    attack.aims.assign(aims)
+    attack.pixels.reset(photos, epsilon, pixels)
+    _, probabilities, _ = attack.update()
+    return probabilities.numpy().argmax(axis=1)
 
 
 def check_batch_size(batch_size: int) -> int:
@@ -151,28 +191,47 @@ def check_batch_size(batch_size: int) -> int:
     return batch_size
 
 
-def _images_named(first: int, stop: int) -> str:
-    """Images first..stop-1 of a batch, counted from 1 for people: "image 3", "images 3 to 5"."""
-    return f"image {first + 1}" if stop - first == 1 else f"images {first + 1} to {stop}"
-
-
-def _padded(values: np.ndarray, size: int) -> np.ndarray:
-    """`values` with its last entry repeated up to `size` entries: every part of a batch has one shape, one trace."""
-    return np.concatenate([values, np.repeat(values[-1:], size - len(values), axis=0)]) if len(values) < size else values
-
-
 class _Compiled:
     """One attack's compiled step, with the variables that the next call points at its own photos and budget."""
 
     def __init__(self, model: keras.Model, shape: tuple, norm: str, targeted: bool, transforms: Transform | None):
         self.model, self.transforms = model, transforms  # held, so that the key's ids stay theirs
-        self.classes = tf.Variable(np.zeros(shape[0], np.int32), trainable=False, name="classes")  # labels or targets
-        objective = cross_entropy(self.classes) if targeted else -1.0 * cross_entropy(self.classes)
-        self.pixels = PixelImage(np.zeros(shape, np.float32), 1.0, norm=norm)
+        self.aims = _any_batch(np.zeros((1, NUM_CLASSES), np.float32), "aims")
+        objective = -1.0 * _log_probability(self.aims) if targeted else _log_probability(self.aims)
+        self.pixels = _AnyBatchPixels(shape, norm)
         self.rate = tf.Variable(0.0, trainable=False, name="step")
         self.generator = tf.random.Generator.from_seed(0)
         self.update = make_step(model, objective, self.pixels, method="sign" if norm == "linf" else "l2",
                                 learning_rate=self.rate, transforms=transforms, generator=self.generator)
+
+
+def _any_batch(value: np.ndarray, name: str) -> tf.Variable:
+    """A variable whose first (batch) dimension may change size when assigned: one trace serves any part size."""
+    return tf.Variable(value, trainable=False, shape=tf.TensorShape([None, *value.shape[1:]]), name=name)
+
+
+class _AnyBatchPixels(PixelImage):
+    """lib.parameterisations.PixelImage for a batch of any size: `reset` may bring more or fewer images."""
+
+    def __init__(self, shape: tuple, norm: str):
+        one = np.zeros((1, *shape), np.float32)
+        self.norm, self.epsilon = norm, 1.0
+        self.variable = tf.Variable(one, shape=tf.TensorShape([None, *shape]), name="pixels")
+        self.start, self.low, self.high = (_any_batch(one, name) for name in ("start", "low", "high"))
+        self.radius = tf.Variable(1.0, trainable=False, name="radius")
+
+
+def _log_probability(aims: tf.Variable) -> Objective:
+    """The mean over the batch of log p(any class of each image's aim): float32 [n, 1000] of 0s and 1s.
+
+    With one class in an aim it is minus that class's cross-entropy; with a
+    class and its near neighbours, the log of their probabilities summed.
+    """
+    def loss(logits: tf.Tensor, image: tf.Tensor) -> tf.Tensor:
+        aimed = tf.where(aims > 0, logits, tf.fill(tf.shape(logits), -np.inf))
+        return tf.reduce_mean(tf.reduce_logsumexp(aimed, axis=1) - tf.reduce_logsumexp(logits, axis=1))
+
+    return Objective(loss, "log p(the aimed classes)")
 
 
 COMPILED_KEPT = 4  # the last attacks' compiled steps, kept for calls that differ only in photos, labels, budget, step
@@ -181,7 +240,8 @@ _COMPILED: OrderedDict[tuple, _Compiled] = OrderedDict()
 
 
 def _compiled(model: keras.Model, shape: tuple, norm: str, targeted: bool, transforms: Transform | None) -> _Compiled:
-    """The compiled step for this model, batch shape, norm, kind of attack and transforms: traced once, then reused.
+    """The compiled step for this model, image shape [h, w, 3], norm, kind of attack and transforms: traced once,
+    then reused for any number of images.
 
     A success curve runs the same attack at many budgets, and a loop over
     photos one at a time the same attack on each: tracing a step takes about
@@ -217,13 +277,18 @@ def eot(model: keras.Model, images: np.ndarray, labels: Sequence[int | str], eps
 
 def fooled(model: keras.Model, images: np.ndarray, labels: Sequence[int | str],
            targets: Sequence[int | str] | None = None, batch_size: int = 4) -> np.ndarray:
-    """For each image, whether the attack succeeded: untargeted, the top class is not the label; targeted, it is the target."""
+    """For each image, whether the attack succeeded: bool [n].
+
+    Untargeted: the top class is neither the label nor one of its near
+    neighbours (lib.classes.near_neighbours: an Egyptian cat called a tiger
+    cat, or a lemon called an orange, is not fooled). Targeted: the top
+    class is the target.
+    """
     batch = check_image(images)
-    true = np.array(_labels(labels, len(batch), "labels"))
+    true = _labels(labels, len(batch), "labels")
     tops = predict_batch(model, batch, batch_size).argmax(axis=1)
-    if targets is None:
-        return tops != true
-    return tops == np.array(_labels(targets, len(batch), "targets"))
+    wanted = [None] * len(batch) if targets is None else _labels(targets, len(batch), "targets")
+    return np.array([_succeeded(int(top), label, target) for top, label, target in zip(tops, true, wanted)], dtype=bool)
 
 
 def transformed(images: np.ndarray, transform: Transform | list[Transform], seed: int | None = None) -> np.ndarray:

@@ -155,6 +155,12 @@ def near_neighbours(target: int | str) -> list[str]:
     return [class_names()[class_id] for class_id in sorted(_neighbour_ids()[class_id_of(target)])]
 
 
+def class_group(target: int | str) -> list[int]:
+    """The ids of `target` (a name or id) and of its near neighbours, in id order: what counts as the same answer."""
+    class_id = class_id_of(target)
+    return sorted(_neighbour_ids()[class_id] | {class_id})
+
+
 def same_or_near(first: int | str, second: int | str) -> bool:
     """Whether two classes (names or ids) are the same class or near neighbours (see `near_neighbours`)."""
     first, second = class_id_of(first), class_id_of(second)

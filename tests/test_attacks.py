@@ -76,6 +76,30 @@ def test_pgd_fools_lite0_on_the_shipped_photos_where_fgsm_may_not(lite0, photos)
     assert attacks.fooled(lite0, targeted, labels, targets=["Siamese cat"] * 3).all()
 
 
+def _always(class_name: str) -> "keras.Model":
+    """A model whose top class is `class_name` for any 8x8 image."""
+    import keras
+
+    image = keras.Input((8, 8, 3))
+    logits = keras.layers.Dense(1000, kernel_initializer="zeros",
+                                bias_initializer=keras.initializers.Constant(np.eye(1000)[lib.class_id_of(class_name)]))(
+        keras.layers.Flatten()(image))
+    return keras.Model(image, logits, name=f"always_{lib.class_id_of(class_name)}")
+
+
+@pytest.mark.parametrize("answer, label, is_fooled", [
+    ("tiger cat", "Egyptian cat", False), ("tabby", "Egyptian cat", False), ("orange", "lemon", False),
+    ("Egyptian cat", "Egyptian cat", False), ("lynx", "Egyptian cat", True), ("espresso", "Egyptian cat", True),
+    ("banana", "lemon", True), ("boxer", "German shepherd", True), ("collie", "German shepherd", False),
+])
+def test_an_untargeted_attack_fools_only_when_the_top_class_leaves_the_label_and_its_near_neighbours(
+        answer, label, is_fooled):
+    model = _always(answer)
+    assert attacks.fooled(model, _noise(2), [label, "zebra"]).tolist() == [is_fooled, True]
+    assert attacks.fooled(model, _noise(1), [label], targets=[answer]).tolist() == [True]  # targeted: the target only
+    assert attacks.fooled(model, _noise(1), ["zebra"], targets=[label]).tolist() == [answer == label]
+
+
 def test_success_rate_measures_each_model_at_each_budget(lite0, photos):
     images, labels = photos
     rates = attacks.success_rate([lite0], images, labels, functools.partial(attacks.pgd, lite0, steps=3), [0, 2])
@@ -119,13 +143,16 @@ def test_bad_input_is_named(tiny_model, call, message):
 def test_ctrl_c_keeps_the_attack_so_far(tiny_model, ctrl_c_at, capsys):
     images, calls = _noise(2, seed=4), ctrl_c_at(3)
     attacked = attacks.pgd(tiny_model, images, [1, 2], 8, steps=10, random_start=False)
-    assert "Interrupted after 2 of 10 steps on images 1 to 2: returning the images as they are now." in capsys.readouterr().out
+    assert "Interrupted during step 3 of 10: returning the images as they are now." in capsys.readouterr().out
     assert 0 < np.abs(attacked - images).max() * 255 <= 8 + 1e-3  # two steps made, within the budget
     calls.clear()
     attacks._COMPILED.clear()
     attacked = attacks.pgd(tiny_model, images, [1, 2], 8, steps=2, random_start=False, batch_size=1)
-    assert "Interrupted after 0 of 2 steps on image 2: returning the images as they are now." in capsys.readouterr().out
-    assert np.abs(attacked[0] - images[0]).max() > 0 and np.array_equal(attacked[1], images[1])  # the first one done
+    assert "Interrupted during step 2 of 2: returning the images as they are now." in capsys.readouterr().out
+    once = attacks.pgd(tiny_model, images, [1, 2], 8, steps=2, random_start=False, batch_size=1)  # no Ctrl-C now
+    assert not np.array_equal(once, attacked) and np.all(np.abs(attacked - images).max(axis=(1, 2, 3)) > 0)
+    np.testing.assert_allclose(attacked, attacks.pgd(tiny_model, images, [1, 2], 8, steps=1, step_255=8 * 2.5 / 2,
+                                                     random_start=False), atol=1e-6)  # each image took its first step
 
 
 
@@ -170,6 +197,48 @@ def test_a_compiled_attack_is_reused_at_other_budgets_and_gives_what_a_fresh_one
     assert len(attacks._COMPILED) == 3
     attacks._COMPILED.clear()
     np.testing.assert_array_equal(warm, attacks.fgsm(tiny_model, images, [1, 9], 2, targets=[3, 4]))
-    for count in range(1, 7):  # other batch sizes: only the last few steps are kept
+    for count in range(1, 7):  # other numbers of images: the same step, traced once for any batch
         attacks.fgsm(tiny_model, _noise(count), list(range(count)), 2)
-    assert len(attacks._COMPILED) == attacks.COMPILED_KEPT
+    assert len(attacks._COMPILED) == 2  # the targeted step above, and one untargeted step for every count
+    shifts = [transforms.jitter(1) for _ in range(attacks.COMPILED_KEPT + 2)]  # other transforms: other steps...
+    for shift in shifts:
+        attacks.pgd(tiny_model, images, [1, 2], 2, steps=1, transforms=shift)
+    assert len(attacks._COMPILED) == attacks.COMPILED_KEPT  # ...of which only the last few are kept
+
+
+def test_the_untargeted_loss_is_the_log_probability_of_the_class_and_its_near_neighbours():
+    logits = tf.constant(np.random.default_rng(8).normal(size=(2, 1000)), tf.float32)
+    aims = np.zeros((2, 1000), np.float32)
+    aims[0, 281], aims[1, [281, 282, 285]] = 1, 1
+    probabilities = tf.nn.softmax(logits).numpy()
+    expected = np.mean([np.log(probabilities[0, 281]), np.log(probabilities[1, [281, 282, 285]].sum())])
+    assert np.isclose(float(attacks._log_probability(tf.Variable(aims))(logits, None)), expected, atol=1e-5)
+    one = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=[281], logits=logits[:1])
+    assert np.isclose(float(attacks._log_probability(tf.Variable(aims[:1]))(logits[:1], None)), -float(one[0]), atol=1e-5)
+
+
+@pytest.mark.parametrize("targets, budget", [(None, 8), ([7, 7, 7, 7, 7], 64)])
+def test_until_fooled_stops_each_image_once_it_fools_and_takes_fewer_steps(tiny_model, ctrl_c_at, targets, budget):
+    images, labels = _noise(5, seed=9), [1, 2, 3, 4, 5]
+    calls = ctrl_c_at(10**6)  # counts the compiled steps' calls, never presses Ctrl-C
+    full = attacks.pgd(tiny_model, images, labels, budget, steps=10, targets=targets, batch_size=2)
+    full_calls, _ = len(calls), calls.clear()
+    early = attacks.pgd(tiny_model, images, labels, budget, steps=10, targets=targets, batch_size=2, until_fooled=True)
+    fooled_full, fooled_early = (attacks.fooled(tiny_model, x, labels, targets) for x in (full, early))
+    assert fooled_early.any() and np.all(fooled_early >= fooled_full)  # whatever the full attack fools, so does this
+    assert len(calls) < full_calls == 3 * 10
+    assert np.abs(early - images).max() * 255 <= budget + 1e-3
+    np.testing.assert_allclose(early[~fooled_early], full[~fooled_early], atol=1e-6)  # the rest took every step
+    with pytest.raises(ValueError, match="until_fooled"):
+        attacks.pgd(tiny_model, images, labels, 8, until_fooled=True, transforms=transforms.jitter(1))
+
+
+def test_one_trace_serves_any_number_of_images_without_padding(tiny_model, monkeypatch):
+    monkeypatch.setattr(attacks, "_COMPILED", OrderedDict())
+    images, labels = _noise(7, seed=10), [1, 2, 3, 4, 5, 6, 7]
+    attacks.pgd(tiny_model, images, labels, 4, steps=3, batch_size=3)  # parts of 3, 2 and 2 images
+    for count in (1, 5):
+        attacks.pgd(tiny_model, images[:count], labels[:count], 4, steps=2)
+    (attack,) = attacks._COMPILED.values()
+    assert attack.update.experimental_get_tracing_count() == 1
+    assert [len(part) for part in attacks._parts(np.arange(13), 4)] == [4, 3, 3, 3]

@@ -75,6 +75,8 @@ def test_no_group_lumps_a_whole_kind_together():
     assert max(len(lib.classes.near_neighbours(dog)) for dog in dogs) < 20
     assert lib.classes.near_neighbours("Egyptian cat") == ["tabby", "tiger cat", "Persian cat", "Siamese cat"]
     assert lib.classes.near_neighbours(lib.class_id_of("lemon")) == ["orange"]
+    assert lib.classes.class_group("lemon") == sorted([lib.class_id_of("lemon"), lib.class_id_of("orange")])
+    assert lib.classes.class_group("zebra") == [340]
 
 
 def test_near_neighbours_are_symmetric_and_never_the_class_itself():
