@@ -1,9 +1,12 @@
 """A smoke run of the benchmark, so that it can't silently rot (its figures are not checked)."""
 
+import json
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,6 +36,21 @@ def test_the_tiny_benchmark_prints_its_tables():
     assert float(batch.split(" | ")[1].split()[0]) > 0 and "x the batch" in alone
     assert re.search(r"\| lesson 09's curves: .* at 2 budgets \| [\d.]+ \| <= 60 s \| (yes|no) \|", table)
     assert re.search(r"\| PGD, untargeted \| \d+% \| \d+% \|", table)
+    assert "### 9. The cost of SEECAT_DETERMINISTIC=1" in table
+    check_determinism_table(table)
+
+
+def check_determinism_table(table: str) -> None:
+    """Section 9: the Fourier recipe and PGD, determinism off and on, ms per step and two bit-identity verdicts."""
+    rows = [line.strip("| ").split(" | ") for line in table.splitlines()
+            if line.startswith(("| Fourier recipe, ", "| PGD at 4/255, "))]
+    assert [(row[0].split(",")[0], row[1]) for row in rows] == [("Fourier recipe", "off"), ("Fourier recipe", "on"),
+                                                               ("PGD at 4/255", "off"), ("PGD at 4/255", "on")]
+    for _, mode, milliseconds, ratio, within, across in rows:
+        assert all(float(ms) > 0 for ms in milliseconds.split(", ")), milliseconds
+        assert ratio == "—" if mode == "off" else re.fullmatch(r"\d+\.\d\dx", ratio), ratio
+        assert re.fullmatch(r"(yes|no \(up to [\d.e+-]+/255\))(, (yes|no \(.*\)))?", within), within
+        assert re.fullmatch(r"yes|no \(up to [\d.e+-]+/255\)", across), across
 
 
 def check_explain_table(table: str) -> None:
@@ -56,3 +74,82 @@ def test_an_agreement_cell_shows_each_seed_and_the_mean():
 
     assert run.agreement_cell([7], 10) == "7/10"
     assert run.agreement_cell([6, 7, 8], 10) == "6, 7, 8 of 10 (mean 7.0)"
+
+
+def _bench():
+    sys.path.insert(0, str(ROOT / "bench"))
+    import run
+
+    return run
+
+
+def test_the_floor_counts_each_compiled_function_at_its_median_without_its_first_call():
+    run = _bench()
+    report = "1234\nCOMPILED-CALLS " + json.dumps([
+        ["step", 5, 2.0, 0.1],  # traced in its first call: 5 calls at 0.1 s
+        ["step", 1, 1.5, None],  # called once: no steady-state time
+        ["attribution", 3, 0.5, 0.2],
+        ["predict", 4, 0.3, 0.01],
+    ])
+    floor = run.compute_floor(report)
+    assert floor["step"] == pytest.approx(0.5) and floor["attribution"] == pytest.approx(0.6)
+    assert floor["predict"] == pytest.approx(0.04)
+    assert floor["calls"] == {"step": 6, "attribution": 3, "predict": 4} and floor["functions"] == 4
+    assert floor["once"] == 1 and floor["once_seconds"] == pytest.approx(1.5)
+    assert floor["first_seconds"] == pytest.approx(2.0 + 1.5 + 0.5 + 0.3)
+    with pytest.raises(ValueError, match="COMPILED-CALLS"):
+        run.compute_floor("1234\n")
+
+
+def test_the_notebooks_table_shows_shares_floors_gaps_and_the_targets():
+    run = _bench()
+    floor = run.compute_floor("COMPILED-CALLS " + json.dumps([["step", 11, 3.0, 2.0], ["predict", 10, 0.5, 0.2]]))
+    none = run.compute_floor("COMPILED-CALLS []")
+    table = run.notebook_table([("lessons/00_a.ipynb", 20.0, none, "800", []),
+                                ("lessons/01_b.ipynb", 380.0, floor, "900", ["cell 3: ValueError: bad"])])
+    rows = {cells[0]: cells for cells in (row.strip("| ").split(" | ") for row in table if row.startswith("| "))}
+    assert rows["lessons/00_a.ipynb"][1:] == ["20", "5%", "0.0 (0.0 + 0.0)", "20", "—", "0, 0", "0, 0.0", "800"]
+    # 11 steps at 2 s and 10 predictions at 0.2 s: a floor of 24 s, 356 s above it; the first calls took 3.5 s
+    assert rows["lessons/01_b.ipynb (error in cell 3: ValueError: bad)"][1:] == [
+        "380", "95%", "24.0 (22.0 + 2.0)", "356", "15.8x", "11, 10", "2, 3.5", "900"]
+    assert rows["**all**"][1:] == ["**400**", "100%", "**24.0**", "376", "16.7x", "11, 10", "2, 3.5", "**900** (the largest)"]
+    summary = next(line for line in table if line.startswith("All notebooks"))
+    assert "400 s against the target of 360 s (over)" in summary
+    assert "the largest, lessons/01_b.ipynb: 380 s against 90 s for one notebook (over)" in summary
+    part = run.notebook_table([("lessons/00_a.ipynb", 20.0, none, "800", [])], whole_curriculum=False)
+    assert any(line.startswith("These 1 notebooks (not the whole curriculum): 20 s;") and "(within)" in line
+               for line in part)
+
+
+def test_the_instrument_times_every_compiled_function_a_notebook_calls(tmp_path):
+    """A tiny notebook with a setup cell, then steps (direct, optimise_image's, PGD's), a gradient map, a prediction."""
+    import nbformat
+
+    run = _bench()
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell(f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nimport lib"),
+        nbformat.v4.new_code_cell(
+            "import keras, numpy as np, tensorflow as tf\n"
+            "image = keras.Input((8, 8, 3))\n"
+            "model = keras.Model(image, keras.layers.Dense(1000)(keras.layers.Flatten()(image)), name='tiny')\n"
+            "grey = np.full((8, 8, 3), 0.5, np.float32)\n"
+            "step = lib.make_step(model, lib.cross_entropy(1), tf.Variable(grey[None]))\n"
+            "for _ in range(5):\n    step()\n"
+            "result = lib.optimise_image(model, lib.cross_entropy(2), num_steps=4, stop_at=None)\n"
+            "attacked = lib.pgd(model, grey[None], [3], 4, steps=3)\n"
+            "gradient = lib.explain(model, grey, 1, 'gradient')\n"
+            "probabilities = lib.models.predict_batch(model, np.stack([grey] * 3))"),
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "tiny.ipynb"
+    nbformat.write(nb, path)
+    seconds, report, errors = run.run_notebook(path, run.REPORT_CELL, after_setup=run.INSTRUMENT_CELL)
+    assert not errors, errors
+    functions = json.loads(next(line for line in report.splitlines() if line.startswith("COMPILED-CALLS "))[15:])
+    counts = sorted((kind, count) for kind, count, _, _ in functions)
+    assert ("step", 5) in counts, counts  # the direct step, each call counted
+    assert len([kind for kind, _ in counts if kind == "step"]) == 3, counts  # and optimise_image's and PGD's
+    floor = run.compute_floor(report)
+    assert floor["calls"]["step"] >= 5 + 4 + 3 and floor["calls"]["attribution"] >= 1 and floor["calls"]["predict"] >= 1
+    assert 0 < floor["step"] < seconds, floor
+    assert re.search(r"^\d+$", report, re.MULTILINE), "the kernel's peak memory"
