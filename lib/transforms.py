@@ -151,22 +151,72 @@ def camera() -> Transform:
 
 
 def resize_to(images: tf.Tensor, size: int) -> tf.Tensor:
-    """Bring transformed images back to the model's input size [batch, size, size, 3]."""
+    """Bring transformed images back to the model's input size [batch, size, size, 3].
+
+    Images already that size come back as they are (a bilinear resize to the
+    same size changes nothing, and costs a millisecond a step).
+    """
+    if tuple(images.shape[1:3]) == (size, size):
+        return images
     return tf.image.resize(images, [size, size], method="bilinear")
 
 
+def random_view(pad_width: int, pad_mode: str, first_shift: int, low: float, high: float, degrees: float,
+                last_shift: int, noise_std: float | None = None, pad_value: float = 0.5) -> Transform:
+    """compose(pad, jitter(first_shift), scale(low, high), rotate(degrees), jitter(last_shift)), then back to the
+    input's size (and noise(noise_std), if given), in one resampling instead of three.
+
+    It draws the same random numbers in the same order as the chain, so a
+    generator in the same state gives the same shift, zoom and turn; only
+    the interpolation is done once (a little sharper) and the mirrored
+    edges are those of the padded image rather than of the shifted window.
+    Output: the input's [batch, height, width, 3], so a square image of the
+    model's size needs no resize after it. Forward and gradient at 224 px,
+    strong_transforms took 6 ms where the chain and its resize took 14.
+    """
+    padding = pad(pad_width, pad_mode, pad_value)
+    if noise_std is not None:
+        add_noise = noise(noise_std)
+
+    def apply(images: tf.Tensor, generator: tf.random.Generator) -> tf.Tensor:
+        padded = padding(images, generator)  # [batch, height + 2 * pad, width + 2 * pad, 3]
+        first = tf.cast(generator.uniform([2], 0, first_shift + 1, dtype=tf.int32), tf.float32)  # (row, column)
+        zoom = generator.uniform([], low, high)
+        angle = generator.uniform([], -degrees, degrees) * (math.pi / 180)
+        last = tf.cast(generator.uniform([2], 0, last_shift + 1, dtype=tf.int32), tf.float32)
+        shape = tf.shape(images)
+        size = tf.cast(shape[1:3], tf.float32)  # (height, width) out, as in
+        window = size + 2 * pad_width - first_shift  # the side of the shifted window that scale and rotate turn
+        centre = (window - 1) / 2
+        ratio = (window - last_shift) / size  # the last window, resized back to the input's size
+        # Output pixel (row, column) reads, in the last window, (index + 0.5) * ratio - 0.5; shifted by `last`,
+        # minus the centre: the offsets below. Zoom and turn about the centre, then shift by `first` into `padded`.
+        offset = 0.5 * ratio - 0.5 + last - centre
+        cos, sin = tf.cos(angle) / zoom, tf.sin(angle) / zoom
+        matrix = tf.stack([cos * ratio[1], -sin * ratio[0], first[1] + centre[1] + cos * offset[1] - sin * offset[0],
+                           sin * ratio[1], cos * ratio[0], first[0] + centre[0] + sin * offset[1] + cos * offset[0],
+                           0.0, 0.0])
+        view = tf.raw_ops.ImageProjectiveTransformV3(
+            images=padded, transforms=tf.tile(matrix[None], [shape[0], 1]), output_shape=shape[1:3],
+            fill_value=0.0, interpolation="BILINEAR", fill_mode="REFLECT")
+        return view if noise_std is None else add_noise(view, generator)
+
+    return apply
+
+
 def standard_transforms() -> Transform:
-    """The robustness recipe of lucid (Olah et al., Distill 2017): pad, jitter, scale, rotate, jitter.
+    """The robustness recipe of lucid (Olah et al., Distill 2017): pad 12, jitter 8, scale 0.9-1.1, rotate 10,
+    jitter 4, back to the input's size: `random_view`, one resampling.
 
     One difference from lucid: the padding mirrors the image's edges, where
     lucid pads with constant grey (0.5); strong_transforms pads with grey.
     """
-    return compose(pad(12), jitter(8), scale(0.9, 1.1), rotate(10), jitter(4))
+    return random_view(12, "REFLECT", 8, 0.9, 1.1, 10, 4)
 
 
 def strong_transforms() -> Transform:
-    """Bigger moves than lucid's, used by the "fourier" recipe: grey padding, jitter 16, scale 0.6-1.4, rotate 15,
-    and pixel noise (std 0.05).
+    """Bigger moves than lucid's, used by the "fourier" recipe: grey padding 12, jitter 16, scale 0.6-1.4,
+    rotate 15, jitter 4, back to the input's size (`random_view`, one resampling), and pixel noise (std 0.05).
 
     The image must work at many sizes and positions, so the model's
     evidence has to be drawn as whole shapes at several scales; and it must
@@ -174,7 +224,7 @@ def strong_transforms() -> Transform:
     drowned. On ten classes made with Lite0 each raised how often other
     networks agree on the class (bench/run.py, section 5).
     """
-    return compose(pad(12, "CONSTANT", 0.5), jitter(16), scale(0.6, 1.4), rotate(15), jitter(4), noise(0.05))
+    return random_view(12, "CONSTANT", 16, 0.6, 1.4, 15, 4, noise_std=0.05)
 
 
 def as_transform(transforms: Transform | Sequence[Transform] | None) -> Transform | None:

@@ -194,3 +194,27 @@ def test_tv_recipe_keeps_structure_on_lite0(lite0):
     # Measured (seed 0): p = 1.000, std 0.059; the old cross-entropy + 0.0005 * TV recipe gave std 0.013.
     result = lib.ideal_image(lite0, "Siamese cat", "tv")
     assert result.probability >= 0.9 and result.image.std() > 0.04
+
+
+@pytest.mark.parametrize("fused, chain", [
+    (T.standard_transforms(), T.compose(T.pad(12), T.jitter(8), T.scale(0.9, 1.1), T.rotate(10), T.jitter(4))),
+    (T.random_view(12, "CONSTANT", 16, 0.6, 1.4, 15, 4),
+     T.compose(T.pad(12, "CONSTANT", 0.5), T.jitter(16), T.scale(0.6, 1.4), T.rotate(15), T.jitter(4))),
+])
+def test_random_view_is_the_chain_of_transforms_in_one_resampling(fused, chain):
+    """The same draws give the same shift, zoom and turn as the chain resized back: the centres agree."""
+    photo = tf.constant(lib.load_image(lib.data_path("cat.png"), size=96)[None])
+    for seed in range(4):
+        expected = T.resize_to(chain(photo, tf.random.Generator.from_seed(seed)), 96).numpy()[0, 24:72, 24:72]
+        view = fused(photo, tf.random.Generator.from_seed(seed)).numpy()[0]
+        other = fused(photo, tf.random.Generator.from_seed(seed + 10)).numpy()[0, 24:72, 24:72]
+        assert view.shape == (96, 96, 3)
+        assert np.abs(view[24:72, 24:72] - expected).mean() < 0.2 * np.abs(other - expected).mean()
+
+
+def test_strong_transforms_add_noise_and_resize_to_leaves_the_models_size_alone(rng):
+    images = tf.constant(rng.uniform(size=(1, 32, 32, 3)).astype(np.float32))
+    quiet = T.random_view(12, "CONSTANT", 16, 0.6, 1.4, 15, 4)(images, tf.random.Generator.from_seed(0))
+    noisy = T.strong_transforms()(images, tf.random.Generator.from_seed(0))
+    assert 0.04 < float(tf.math.reduce_std(noisy - quiet)) < 0.06
+    assert T.resize_to(images, 32) is images and T.resize_to(images, 16).shape == (1, 16, 16, 3)
