@@ -114,12 +114,22 @@ def cross_entropy(target: int | str | Sequence[int | str]) -> Objective:
     return Objective(loss, f"cross_entropy({class_name(class_id)!r})", (class_id,))
 
 
+def _check_class_variable(classes: tf.Variable, objective: str) -> tf.Variable:
+    """A tf.Variable of int32 class ids, one per image, as is; anything else is refused, naming the objective."""
+    if classes.dtype != tf.int32 or classes.shape.rank != 1:
+        raise ValueError(f"{objective} takes a tf.Variable of int32 class ids, one per image; got {classes!r}.")
+    return classes
+
+
+def _held_classes(classes: tf.Variable) -> str:
+    """How an objective on a variable of classes names them: they change after it is built, so by count only."""
+    return f"{classes.shape[0]} classes held in a variable, one per image"
+
+
 def _cross_entropy_each(class_ids: list[int] | tf.Variable) -> Objective:
     """Cross-entropy with one class per image of the batch (image k against class_ids[k])."""
     if isinstance(class_ids, tf.Variable):
-        if class_ids.dtype != tf.int32 or class_ids.shape.rank != 1:
-            raise ValueError(f"cross_entropy takes a tf.Variable of int32 class ids, one per image; got {class_ids!r}.")
-        labels = class_ids
+        labels = _check_class_variable(class_ids, "cross_entropy")
     elif not class_ids:
         raise ValueError("cross_entropy needs at least one class.")
     else:
@@ -131,41 +141,64 @@ def _cross_entropy_each(class_ids: list[int] | tf.Variable) -> Objective:
         return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
 
     if isinstance(class_ids, tf.Variable):  # its classes can change after this: name none of them
-        return Objective(loss, f"cross_entropy({labels.shape[0]} classes held in a variable, one per image)")
+        return Objective(loss, f"cross_entropy({_held_classes(labels)})")
     distinct = tuple(dict.fromkeys(class_ids))
     name = f"cross_entropy({class_name(distinct[0])!r})" if len(distinct) == 1 else \
         f"cross_entropy({len(class_ids)} classes, one per image)"
     return Objective(loss, name, distinct)
 
 
-def logit(target: int | str) -> Objective:
+def _target_logit(target: int | str | tf.Variable, objective: str) -> tuple[Callable[[tf.Tensor], tf.Tensor], str, tuple]:
+    """`logits [batch, 1000] -> the target's logit [batch]`, the target's name and its classes.
+
+    target: one class for every image, or a tf.Variable of int32 class ids,
+    one per image, that can change between calls of a compiled step (it is
+    named by count, and pushes towards no class early stopping could watch).
+    """
+    if isinstance(target, tf.Variable):
+        classes = _check_class_variable(target, objective)
+
+        def chosen(logits: tf.Tensor) -> tf.Tensor:
+            tf.debugging.assert_equal(tf.shape(logits)[0], tf.size(classes),
+                                      message=f"{objective}: one class per image of the batch, as many as the images")
+            return tf.gather(logits, classes, axis=1, batch_dims=1)
+
+        return chosen, _held_classes(classes), ()
+    class_id = class_id_of(target)
+    return (lambda logits: logits[:, class_id]), repr(class_name(class_id)), (class_id,)
+
+
+def logit(target: int | str | tf.Variable) -> Objective:
     """Minus the target's logit: minimising it raises the logit itself.
 
-    Unlike cross-entropy it ignores the other 999 classes.
+    Unlike cross-entropy it ignores the other 999 classes. target: a class,
+    or a tf.Variable of int32 class ids, one per image (see cross_entropy).
     """
-    class_id = class_id_of(target)
+    chosen, name, targets = _target_logit(target, "logit")
 
     def loss(logits: tf.Tensor, image: tf.Tensor) -> tf.Tensor:
-        return -tf.reduce_mean(logits[:, class_id])
+        return -tf.reduce_mean(chosen(logits))
 
-    return Objective(loss, f"logit({class_name(class_id)!r})", (class_id,))
+    return Objective(loss, f"logit({name})", targets)
 
 
-def centred_logit(target: int | str) -> Objective:
+def centred_logit(target: int | str | tf.Variable) -> Objective:
     """Minus (the target's logit minus the mean of all 1000 logits).
 
     Softmax ignores whatever raises every logit alike (p is unchanged when
     the same number is added to all of them); this objective ignores it too,
     so the image is rewarded only for evidence that favours the target over
     the average class, not for making everything look more "object-like".
-    Like `logit` and unlike cross-entropy, its push never fades.
+    Like `logit` and unlike cross-entropy, its push never fades. target: a
+    class, or a tf.Variable of int32 class ids, one per image (a compiled
+    step reused for one class after another, as lib.ideal_image does).
     """
-    class_id = class_id_of(target)
+    chosen, name, targets = _target_logit(target, "centred_logit")
 
     def loss(logits: tf.Tensor, image: tf.Tensor) -> tf.Tensor:
-        return -tf.reduce_mean(logits[:, class_id] - tf.reduce_mean(logits, axis=1))
+        return -tf.reduce_mean(chosen(logits) - tf.reduce_mean(logits, axis=1))
 
-    return Objective(loss, f"centred_logit({class_name(class_id)!r})", (class_id,))
+    return Objective(loss, f"centred_logit({name})", targets)
 
 
 def total_variation() -> Objective:

@@ -71,3 +71,22 @@ def test_cross_entropy_reads_a_variable_of_classes_that_can_change_between_calls
     assert float(objective(logits, None)) == pytest.approx(float(lib.cross_entropy([3, 4])(logits, None)))
     with pytest.raises(ValueError, match="int32 class ids, one per image"):
         lib.cross_entropy(tf.Variable([284.0, 1.0]))
+
+
+@pytest.mark.parametrize("make", [lib.logit, lib.centred_logit])
+def test_logit_objectives_read_a_variable_of_classes_that_can_change_between_calls(make):
+    logits = tf.constant(np.random.default_rng(0).normal(size=(2, 1000)).astype(np.float32))
+    classes = tf.Variable([284, 1], dtype=tf.int32)
+    objective = make(classes)
+    assert objective.name.endswith("(2 classes held in a variable, one per image)") and objective.target is None
+
+    def expected(ids):  # each image's own class, then the mean over the batch
+        return np.mean([float(make(class_id)(logits[k:k + 1], None)) for k, class_id in enumerate(ids)])
+
+    assert float(objective(logits, None)) == pytest.approx(expected([284, 1]), rel=1e-5)
+    classes.assign([3, 4])
+    assert float(objective(logits, None)) == pytest.approx(expected([3, 4]), rel=1e-5)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="one class per image"):
+        objective(logits[:1], None)
+    with pytest.raises(ValueError, match=f"{make.__name__} takes a tf.Variable of int32 class ids"):
+        make(tf.Variable(284))
