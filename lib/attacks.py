@@ -133,28 +133,38 @@ def pgd(model: keras.Model, images: np.ndarray, labels: Sequence[int | str], eps
     attack.rate.assign(step)
     attack.generator.reset_from_seed(seed)
     aims = np.stack([_aim(true[k] if wanted is None else wanted[k], wanted is None) for k in range(len(batch))])
-    attacked, going = batch.copy(), np.arange(len(batch))  # going: the images that take the next step
-    made = 0
-    try:
-        for made in range(1, steps + 1):
-            stopped = []
-            for part in _parts(going, batch_size):
-                before = current[part]  # a copy: the images this step scores
-                tops = _one_step(attack, batch[part], before, aims[part], epsilon)
-                current[part] = attack.pixels.image().numpy()
+    attacked = batch.copy()
+    for part in _parts(np.arange(len(batch)), batch_size):
+        going, made = part, 0  # going: the images of this part that take the next step
+        _load(attack, batch[going], current[going], aims[going], epsilon)
+        try:
+            for made in range(1, steps + 1):
+                _, probabilities, scored = attack.update()
                 if until_fooled:
                     done = np.array([_succeeded(int(top), true[k], None if wanted is None else wanted[k])
-                                     for top, k in zip(tops, part)])
-                    attacked[part[done]] = before[done]
-                    stopped.extend(part[done])
-            going = np.setdiff1d(going, stopped)
-            if not len(going):
-                break
-    except KeyboardInterrupt:  # Ctrl-C or the notebook's stop button: keep the attack as far as it got
-        interrupted = True
-        print(f"Interrupted during step {made} of {steps}: returning the images as they are now.")
-    attacked[going] = current[going]
+                                     for top, k in zip(probabilities.numpy().argmax(axis=1), going)])
+                    if done.any():  # these stop as they were scored; the others go on, fewer at a time
+                        attacked[going[done]] = scored.numpy()[done]
+                        current[going[~done]] = attack.pixels.image().numpy()[~done]
+                        going = going[~done]
+                        if not len(going):
+                            break
+                        _load(attack, batch[going], current[going], aims[going], epsilon)
+        except KeyboardInterrupt:  # Ctrl-C or the notebook's stop button: keep the attack as far as it got
+            interrupted = True
+            attacked[going] = attack.pixels.image().numpy()
+            later = "" if part[-1] == len(batch) - 1 else f"; {_images_named(part[-1] + 1, len(batch))} left untouched"
+            print(f"Interrupted after {made - 1} of {steps} steps on {_images_named(part[0], part[-1] + 1)}: "
+                  f"returning the images as they are now{later}.")
+            return attacked
+        if len(going):
+            attacked[going] = attack.pixels.image().numpy()
     return attacked
+
+
+def _images_named(first: int, stop: int) -> str:
+    """Images first..stop-1 of a batch, counted from 1 for people: "image 3", "images 3 to 5"."""
+    return f"image {first + 1}" if stop - first == 1 else f"images {first + 1} to {stop}"
 
 
 def _aim(class_id: int, untargeted: bool) -> np.ndarray:
@@ -175,12 +185,10 @@ def _parts(indices: np.ndarray, batch_size: int) -> list[np.ndarray]:
     return np.array_split(indices, math.ceil(len(indices) / batch_size)) if len(indices) else []
 
 
-def _one_step(attack: "_Compiled", photos: np.ndarray, pixels: np.ndarray, aims: np.ndarray, epsilon: float) -> np.ndarray:
-    """One step of the compiled attack on a part of the batch, from `pixels`; the top class of each image it scored."""
+def _load(attack: "_Compiled", photos: np.ndarray, pixels: np.ndarray, aims: np.ndarray, epsilon: float) -> None:
+    """Point the compiled attack at these images: their photos, where they are now, what they aim at."""
     attack.aims.assign(aims)
     attack.pixels.reset(photos, epsilon, pixels)
-    _, probabilities, _ = attack.update()
-    return probabilities.numpy().argmax(axis=1)
 
 
 def check_batch_size(batch_size: int) -> int:

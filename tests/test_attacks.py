@@ -143,16 +143,13 @@ def test_bad_input_is_named(tiny_model, call, message):
 def test_ctrl_c_keeps_the_attack_so_far(tiny_model, ctrl_c_at, capsys):
     images, calls = _noise(2, seed=4), ctrl_c_at(3)
     attacked = attacks.pgd(tiny_model, images, [1, 2], 8, steps=10, random_start=False)
-    assert "Interrupted during step 3 of 10: returning the images as they are now." in capsys.readouterr().out
+    assert "Interrupted after 2 of 10 steps on images 1 to 2: returning the images as they are now." in capsys.readouterr().out
     assert 0 < np.abs(attacked - images).max() * 255 <= 8 + 1e-3  # two steps made, within the budget
     calls.clear()
     attacks._COMPILED.clear()
     attacked = attacks.pgd(tiny_model, images, [1, 2], 8, steps=2, random_start=False, batch_size=1)
-    assert "Interrupted during step 2 of 2: returning the images as they are now." in capsys.readouterr().out
-    once = attacks.pgd(tiny_model, images, [1, 2], 8, steps=2, random_start=False, batch_size=1)  # no Ctrl-C now
-    assert not np.array_equal(once, attacked) and np.all(np.abs(attacked - images).max(axis=(1, 2, 3)) > 0)
-    np.testing.assert_allclose(attacked, attacks.pgd(tiny_model, images, [1, 2], 8, steps=1, step_255=8 * 2.5 / 2,
-                                                     random_start=False), atol=1e-6)  # each image took its first step
+    assert "Interrupted after 0 of 2 steps on image 2: returning the images as they are now." in capsys.readouterr().out
+    assert np.abs(attacked[0] - images[0]).max() > 0 and np.array_equal(attacked[1], images[1])  # the first one done
 
 
 
