@@ -309,7 +309,11 @@ def notebook_rows(paths: list[Path] | None = None) -> list[str]:
                                                after_setup=INSTRUMENT_CELL)
         peak = next((line for line in report.splitlines() if line.isdigit()), "?")
         name = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
-        measured.append((name, seconds, compute_floor(report), peak, errors))
+        try:
+            floor = compute_floor(report)
+        except ValueError as error:  # e.g. the instrument found no make_step to wrap: its error says which
+            raise ValueError(f"{name}: {error} The notebook's errors: {errors[:3]}") from None
+        measured.append((name, seconds, floor, peak, errors))
         print(f"{seconds:7.1f} s  {measured[-1][0]}", file=sys.stderr, flush=True)
     return notebook_table(measured, whole_curriculum=not paths)
 
