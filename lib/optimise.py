@@ -7,6 +7,7 @@ step it repeats, for lessons that open the box.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -141,7 +142,9 @@ def make_step(model: tf.keras.Model, objective: Objective, image: tf.Variable | 
     learning_rate: a number, or a tf.Variable that can be changed between calls.
     Returns `step() -> (loss, probabilities, scored_image)`, all for the image
     as it was *before* the update. Adam's moment estimates live in the
-    closure, so each call of make_step gets its own fresh optimiser state.
+    closure, so each call of make_step gets its own fresh optimiser state;
+    `step.restart(seed)` empties them and draws the transforms from `seed`
+    again, to make a new image with the same compiled step.
     """
     check_needs(model, objective.needs)  # an unknown layer or channel is refused before anything is compiled
     if objective.layers:
@@ -182,7 +185,51 @@ def make_step(model: tf.keras.Model, objective: Objective, image: tf.Variable | 
         image.project()
         return loss, tf.nn.softmax(logits), scored
 
+    def restart(seed: int | None = None) -> None:
+        """Start afresh (the image is the caller's to reset): no Adam history, the transforms' draws from `seed`."""
+        if method == "adam":
+            for moment in (moment1, moment2):
+                moment.assign(tf.zeros_like(moment))
+            count.assign(0.0)
+        generator.reset_from_seed(seed_or_default(seed))
+
+    step.restart = restart
     return step
+
+
+COMPILED_KEPT = 6  # the last runs' compiled steps (each holds its model, objective and transforms alive): lesson 06
+# runs five kinds of step (naive, tv, robust, fourier, cross-entropy), and comes back to two of them
+_COMPILED: OrderedDict[tuple, tuple[Callable, Parameterisation, tuple]] = OrderedDict()
+
+
+def _compiled_step(model: tf.keras.Model, objective: Objective, parameters: Parameterisation, method: str,
+                   learning_rate: float, epsilon: float | None, transforms: Transform | None, seed: int,
+                   decay: float | None) -> tuple[Callable, Parameterisation]:
+    """make_step's step and the parameterisation it moves, set to `parameters`' start: traced once, then reused.
+
+    A call with the same model, objective and transforms (the same objects),
+    method, learning rate and image shape as one of the last COMPILED_KEPT
+    runs reuses its step: tracing one takes 1-2 s, as long as 30-60 steps of
+    Lite0. lib.ideal_image makes one class after another that way, with one
+    objective whose class lives in a tf.Variable. The results are those of
+    a fresh step: the same start, no Adam history, the same draws.
+    """
+    key = (id(model), id(objective), id(transforms), method, learning_rate, epsilon is None, type(parameters),
+           tuple(parameters.variable.shape), decay)
+    if key not in _COMPILED:
+        step = make_step(model, objective, parameters, None, method, learning_rate, epsilon, transforms, seed)
+        _COMPILED[key] = (step, parameters, (model, objective, transforms))  # held, so that the key's ids stay theirs
+        while len(_COMPILED) > COMPILED_KEPT:
+            _COMPILED.popitem(last=False)
+        return step, parameters
+    _COMPILED.move_to_end(key)
+    step, kept, _ = _COMPILED[key]
+    if isinstance(kept, PixelImage):
+        kept.reset(parameters.start.numpy(), epsilon)
+    else:
+        kept.variable.assign(parameters.variable)
+    step.restart(seed)
+    return step, kept
 
 
 def _check_settings(model, num_steps, method, learning_rate, epsilon, stop_at) -> None:
@@ -248,7 +295,8 @@ def optimise_image(model: tf.keras.Model, objective: Objective | int | str, imag
     parameters = _parameterise(parameterisation, image, size, seed, epsilon, decay, batch, any_size=transforms is not None)
     start = parameters.image().numpy()
     target_id = objective.target if target is None else class_id_of(target)
-    step = make_step(model, objective, parameters, None, method, float(learning_rate), epsilon, transforms, seed)
+    step, parameters = _compiled_step(model, objective, parameters, method, float(learning_rate), epsilon, transforms,
+                                      seed, decay)
     result = Result(start[0], start[0], np.zeros(1000, np.float32), target_id, start,
                     np.zeros((len(start), 1000), np.float32))
     keep_best = transforms is None  # with random transforms the loss is noisy: keep the latest image
@@ -296,6 +344,13 @@ def _keep(result: Result, images: np.ndarray, probabilities: np.ndarray) -> None
     result.image, result.probabilities = images[0], probabilities[0]
 
 
+def check_batch(batch: int) -> int:
+    """`batch`, how many images to make at once, if it is a whole number from 1 to 64; else a ValueError."""
+    if isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= 64:
+        raise ValueError(f"batch is how many images to make at once, a whole number from 1 to 64, got {batch!r}.")
+    return batch
+
+
 def _parameterise(parameterisation: str, image: np.ndarray | None, size: int, seed: int,
                   epsilon: float | None, decay: float | None = None, batch: int = 1,
                   any_size: bool = False) -> Parameterisation:
@@ -304,8 +359,7 @@ def _parameterise(parameterisation: str, image: np.ndarray | None, size: int, se
     any_size: the image may have any size (with transforms, every view is
     resized to the model's input size before the model sees it).
     """
-    if isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= 64:
-        raise ValueError(f"batch is how many images to make at once, a whole number from 1 to 64, got {batch!r}.")
+    check_batch(batch)
     if batch > 1 and image is not None:
         raise ValueError("batch makes several images from random starts: leave image unset, or pass a batch of "
                          "starting images [n, size, size, 3] as image instead.")

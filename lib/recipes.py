@@ -10,14 +10,18 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Callable
 
+import numpy as np
 from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log lines)
 import keras
+import tensorflow as tf
 
+from .classes import class_id_of
 from .names import RECIPES
 from .objectives import Objective, centred_logit, cross_entropy, logit, total_variation
-from .optimise import Progress, Result, optimise_image
+from .optimise import Progress, Result, check_batch, optimise_image
 from .transforms import standard_transforms, strong_transforms
 
 # The "tv" recipe, exactly lesson 04's: logit(target) + 0.01 * TV, Adam at learning rate 0.02, 200 steps from the
@@ -36,15 +40,22 @@ FOURIER_LEARNING_RATE = 0.02
 # Measured best for SqueezeNet as the maker: Lite0 agreed on 9 and 8 of its ten images (seeds 0, 1) with 0.01,
 # on 8 and 7 with 0.02. For Lite0 as the maker 0.01 was worse (SqueezeNet agreed on 4 of ten instead of 7).
 FOURIER_LEARNING_RATES = {"squeezenet1_1": 0.01}
+# Steps ("fourier" and "robust" run 256): measured on the README's ten classes, seeds 0-4 (50 images, Lite0 making
+# them at learning rate 0.02, strong_transforms in one resampling), Lite2 agreed on 86% of them after 48 steps, 94%
+# after 64 and 100% after 96, 128, 160, 192 and 256; SqueezeNet on 32%, 36%, 44%, 40%, 42%, 50% and 50%; Lite0's own
+# p was >= 0.988 from 96 steps on (0.004 at 48). Lesson 06 runs 96 steps per image; the default stays 256, which
+# lesson 08's channel images and the README's tables use.
 
 
-def recipe_settings(recipe: str, target: int | str | Objective, tv_weight: float | None = None,
+def recipe_settings(recipe: str, target: int | str | tf.Variable | Objective, tv_weight: float | None = None,
                     model_name: str | None = None) -> dict:
     """The optimise_image arguments (objective included) of a recipe.
 
-    target: a class (the recipe picks its objective for it) or an Objective
-    of your own, e.g. lib.channel("block10", 7), which replaces the recipe's
-    class objective (the recipe's TV term, steps and transforms stay).
+    target: a class (the recipe picks its objective for it), a tf.Variable
+    of int32 class ids, one per image (the class can change between runs:
+    ideal_image uses one), or an Objective of your own, e.g. lib.channel("block10",
+    7), which replaces the recipe's class objective (the recipe's TV term,
+    steps and transforms stay).
     model_name: the model that makes the image; the "fourier" recipe takes a
     smaller learning rate for SqueezeNet (FOURIER_LEARNING_RATES).
     """
@@ -81,9 +92,37 @@ def ideal_image(model: keras.Model, target: int | str | Objective, recipe: str =
     batch: make several images at once from different random starts
     (Result.images); add lib.diversity(layer) to an objective to make them differ.
     """
-    settings = recipe_settings(recipe, target, tv_weight, model.name)
+    if isinstance(target, Objective):
+        settings = recipe_settings(recipe, target, tv_weight, model.name)
+    else:
+        settings = _class_settings(recipe, tv_weight, model.name, check_batch(batch), class_id_of(target))
     if num_steps is not None:
         settings["num_steps"] = num_steps
     objective = settings.pop("objective")
     return optimise_image(model, objective, target=None if isinstance(target, Objective) else target, seed=seed,
                           batch=batch, callback=callback, callback_every=callback_every, **settings)
+
+
+CLASS_SETTINGS_KEPT = 8  # recipes (with their TV weight, learning rate and batch) whose settings ideal_image keeps
+_CLASS_SETTINGS: OrderedDict[tuple, tuple[tf.Variable, dict]] = OrderedDict()
+
+
+def _class_settings(recipe: str, tv_weight: float | None, model_name: str | None, batch: int, class_id: int) -> dict:
+    """A recipe's settings for a class, a copy; their objective reads the class from a tf.Variable, set to class_id.
+
+    The objective and transforms are the same objects from one call to the
+    next, so lib.optimise_image reuses the step it compiled for the last
+    class (a gallery traces one step, not one per class); the class lives
+    in the variable, and the results are those of recipe_settings(recipe, class_id).
+    """
+    key = (recipe, tv_weight, model_name, batch)
+    if key in _CLASS_SETTINGS:
+        _CLASS_SETTINGS.move_to_end(key)
+    else:
+        classes = tf.Variable(np.zeros(batch, np.int32), trainable=False, name="classes")
+        _CLASS_SETTINGS[key] = classes, recipe_settings(recipe, classes, tv_weight, model_name)
+        while len(_CLASS_SETTINGS) > CLASS_SETTINGS_KEPT:
+            _CLASS_SETTINGS.popitem(last=False)
+    classes, settings = _CLASS_SETTINGS[key]
+    classes.assign(np.full(batch, class_id, np.int32))
+    return dict(settings)

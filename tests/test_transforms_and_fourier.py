@@ -218,3 +218,20 @@ def test_strong_transforms_add_noise_and_resize_to_leaves_the_models_size_alone(
     noisy = T.strong_transforms()(images, tf.random.Generator.from_seed(0))
     assert 0.04 < float(tf.math.reduce_std(noisy - quiet)) < 0.06
     assert T.resize_to(images, 32) is images and T.resize_to(images, 16).shape == (1, 16, 16, 3)
+
+
+def test_ideal_image_traces_one_step_for_one_class_after_another_with_a_fresh_steps_result(tiny_model):
+    from lib import optimise
+    zebra = lib.ideal_image(tiny_model, "zebra", "fourier", num_steps=6, seed=3)
+    step = next(reversed(optimise._COMPILED.values()))[0]
+    daisy = lib.ideal_image(tiny_model, "daisy", "fourier", num_steps=6, seed=3)
+    assert next(reversed(optimise._COMPILED.values()))[0] is step and step.experimental_get_tracing_count() == 1
+    settings = lib.recipes.recipe_settings("fourier", "daisy", model_name=tiny_model.name)  # a fresh objective
+    fresh = lib.optimise_image(tiny_model, settings.pop("objective"), seed=3, **{**settings, "num_steps": 6})
+    assert daisy.target == lib.class_id_of("daisy") and daisy.num_steps == 6
+    assert np.allclose(daisy.image, fresh.image, atol=1e-5) and np.allclose(daisy.probabilities, fresh.probabilities, atol=1e-5)
+    assert not np.allclose(daisy.image, zebra.image)
+    two = lib.ideal_image(tiny_model, "zebra", "fourier", batch=2, num_steps=3)
+    assert two.images.shape == (2, 8, 8, 3) and two.batch_probabilities.shape == (2, 1000)
+    with pytest.raises(ValueError, match="from 1 to 64"):
+        lib.ideal_image(tiny_model, "zebra", "fourier", batch=0)
