@@ -15,6 +15,7 @@ scalar, the mean over the batch. Objectives on inner layers (`channel`,
 
 from __future__ import annotations
 
+from numbers import Real
 from typing import Callable, Sequence
 
 import numpy as np
@@ -201,19 +202,39 @@ def centred_logit(target: int | str | tf.Variable) -> Objective:
     return Objective(loss, f"centred_logit({name})", targets)
 
 
-def total_variation() -> Objective:
+def total_variation(weights: Sequence[float] | None = None) -> Objective:
     """Total variation: the sum of |differences| between neighbouring pixels.
 
     Same value as `tf.image.total_variation` (mean over the batch); large for
     noise, small for smooth images.
+    weights: None, or one weight per image of the batch, each image's TV
+        multiplied by its own: several TV weights in one run (a sweep),
+        `lib.logit(t) + lib.total_variation([0.001, 0.1])` on two images.
+        With Adam, which ignores the overall scale of each value's gradient,
+        each image then moves as in a run of its own.
     """
+    if weights is not None:
+        given = weights
+        weights = list(given) if isinstance(given, (Sequence, np.ndarray)) and not isinstance(given, str) else []
+        if not weights or not all(isinstance(w, Real) and not isinstance(w, (bool, np.bool_)) and 0 <= w < float("inf")
+                                  for w in weights):
+            raise ValueError(f"weights are one TV weight per image of the batch, a list of numbers >= 0 such as "
+                             f"[0.001, 0.01, 0.1]; got {given!r}. For one weight for every image, write "
+                             "weight * lib.total_variation().")
+        weights = [float(w) for w in weights]
+        scale = tf.constant(weights, tf.float32)
 
     def loss(logits: tf.Tensor, image: tf.Tensor) -> tf.Tensor:
         down = tf.reduce_sum(tf.abs(image[:, 1:, :, :] - image[:, :-1, :, :]), axis=[1, 2, 3])
         across = tf.reduce_sum(tf.abs(image[:, :, 1:, :] - image[:, :, :-1, :]), axis=[1, 2, 3])
-        return tf.reduce_mean(down + across)
+        if weights is None:
+            return tf.reduce_mean(down + across)
+        tf.debugging.assert_equal(tf.shape(image)[0], tf.size(scale),
+                                  message="total_variation: one weight per image of the batch, as many as the images")
+        return tf.reduce_mean(scale * (down + across))
 
-    return Objective(loss, "total_variation()")
+    return Objective(loss, "total_variation()" if weights is None else
+                     f"total_variation(weights=[{', '.join(f'{w:g}' for w in weights)}])")
 
 
 def _index(index: int) -> int:

@@ -90,3 +90,38 @@ def test_logit_objectives_read_a_variable_of_classes_that_can_change_between_cal
         objective(logits[:1], None)
     with pytest.raises(ValueError, match=f"{make.__name__} takes a tf.Variable of int32 class ids"):
         make(tf.Variable(284))
+
+
+def test_total_variation_takes_one_weight_per_image(batch):
+    logits, images = batch
+    each = tf.image.total_variation(images).numpy()
+    objective = lib.total_variation([0.5, 3])
+    assert float(objective(logits, images)) == pytest.approx(np.mean([0.5 * each[0], 3 * each[1]]), rel=1e-5)
+    assert objective.name == "total_variation(weights=[0.5, 3])"
+    with pytest.raises(tf.errors.InvalidArgumentError, match="one weight per image of the batch"):
+        lib.total_variation([1.0, 2.0, 3.0])(logits, images)
+
+
+@pytest.mark.parametrize("weights", [[], [-1], ["a"], [True], "0.1", 0.1, [float("nan")], [float("inf")]])
+def test_total_variation_refuses_weights_that_are_not_one_number_per_image(weights):
+    with pytest.raises(ValueError, match="one TV weight per image of the batch"):
+        lib.total_variation(weights)
+
+
+def test_a_batch_with_one_tv_weight_per_image_moves_each_image_as_its_own_adam_run(tiny_model, rng):
+    """The sweep in one run: with Adam, image k of the batch moves as a run of weight k alone would."""
+    start = rng.uniform(size=(1, 8, 8, 3)).astype(np.float32)
+    weights = [0.001, 0.1]
+
+    def three_steps(objective, images):
+        variable = tf.Variable(images)
+        step = lib.make_step(tiny_model, objective, variable, learning_rate=0.05)
+        for _ in range(3):
+            step()
+        return variable.numpy()
+
+    together = three_steps(lib.logit("zebra") + lib.total_variation(weights), np.repeat(start, 2, axis=0))
+    for k, weight in enumerate(weights):
+        alone = three_steps(lib.logit("zebra") + weight * lib.total_variation(), start)
+        np.testing.assert_allclose(together[k], alone[0], atol=1e-5)
+    assert not np.allclose(together[0], together[1])
