@@ -26,6 +26,8 @@ BAR_COLOUR = "#8da0b3"  # an ordinary class
 TARGET_COLOUR = "#e4572e"  # the target class, everywhere
 LOSS_COLOUR = "#3b6ea8"
 RUN_COLOURS = ("#3b6ea8", "#59a14f", "#b07aa1", "#edc948", "#76b7b2", "#9c755f", "#bab0ac", "#e4572e")
+# Several runs in one history also differ in line style and marker, so they stay apart without colour
+RUN_LINE_STYLES, RUN_MARKERS, MARKERS_PER_LINE = ("-", ":", "-."), ("o", "s", "^", "D", "v", "P", "X", "*"), 12
 STOP_AT = 0.9  # optimise_image's default early-stop probability
 NOTEBOOK_WIDTH = 9.0  # inches: about the width of a notebook cell
 PANEL_SIZE = 2.6  # inches per image in galleries and comparisons
@@ -206,10 +208,13 @@ def show_history(result_or_results: Result | Sequence[Result], labels: Sequence[
     for index, (result, label) in enumerate(zip(results, labels)):
         colour = LOSS_COLOUR if len(results) == 1 else RUN_COLOURS[index % len(RUN_COLOURS)]
         label = label if show_legend else None
-        loss_axes.plot(np.arange(len(result.losses)), result.losses, color=colour, label=label)
+        style = {} if len(results) == 1 else {
+            "linestyle": RUN_LINE_STYLES[index % len(RUN_LINE_STYLES)], "marker": RUN_MARKERS[index % len(RUN_MARKERS)],
+            "markersize": 4, "markevery": max(1, len(result.losses) // MARKERS_PER_LINE)}
+        loss_axes.plot(np.arange(len(result.losses)), result.losses, color=colour, label=label, **style)
         probability_colour = TARGET_COLOUR if len(results) == 1 else colour
         probability_axes.plot(np.arange(len(result.target_probabilities)), result.target_probabilities,
-                              color=probability_colour, label=label)
+                              color=probability_colour, label=label, **style)
     if any(result.reached for result in results):
         probability_axes.axhline(stop_at, color="grey", linestyle="--", linewidth=1, label=f"stop at {stop_at:g}")
     names = {_target_label(result) for result in results}

@@ -179,6 +179,8 @@ def test_show_history_compares_runs_with_a_legend_and_no_stop_line_if_none_reach
     loss_axes, probability_axes = figure.axes
     assert len(loss_axes.lines) == 2 and not dashed_lines(probability_axes)
     assert [text.get_text() for text in probability_axes.get_legend().get_texts()] == ["adam", "sign"]
+    styles = [(line.get_linestyle(), line.get_marker()) for line in probability_axes.lines]
+    assert len(set(styles)) == 2, f"runs must differ in more than colour: {styles}"
 
 
 @pytest.mark.parametrize(
