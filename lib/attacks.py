@@ -129,7 +129,8 @@ def pgd(model: keras.Model, images: np.ndarray, labels: Sequence[int | str], eps
     if epsilon == 0 or step == 0:
         return batch.copy()
     current = _random_start(batch, epsilon, norm, np.random.default_rng(seed)) if random_start else batch.copy()
-    attack = _compiled(model, batch.shape[1:], norm, wanted is not None, as_transform(transforms))
+    attack = _compiled(model, batch.shape[1:], norm, as_transform(transforms))
+    attack.direction.assign(1.0 if wanted is None else -1.0)
     attack.rate.assign(step)
     attack.generator.reset_from_seed(seed)
     aims = np.stack([_aim(true[k] if wanted is None else wanted[k], wanted is None) for k in range(len(batch))])
@@ -202,10 +203,11 @@ def check_batch_size(batch_size: int) -> int:
 class _Compiled:
     """One attack's compiled step, with the variables that the next call points at its own photos and budget."""
 
-    def __init__(self, model: keras.Model, shape: tuple, norm: str, targeted: bool, transforms: Transform | None):
+    def __init__(self, model: keras.Model, shape: tuple, norm: str, transforms: Transform | None):
         self.model, self.transforms = model, transforms  # held, so that the key's ids stay theirs
         self.aims = _any_batch(np.zeros((1, NUM_CLASSES), np.float32), "aims")
-        objective = -1.0 * _log_probability(self.aims) if targeted else _log_probability(self.aims)
+        self.direction = tf.Variable(1.0, trainable=False, name="direction")  # 1: push the aims down; -1: up (targeted)
+        objective = _log_probability(self.aims, self.direction)
         self.pixels = _AnyBatchPixels(shape, norm)
         self.rate = tf.Variable(0.0, trainable=False, name="step")
         self.generator = tf.random.Generator.from_seed(0)
@@ -229,15 +231,18 @@ class _AnyBatchPixels(PixelImage):
         self.radius = tf.Variable(1.0, trainable=False, name="radius")
 
 
-def _log_probability(aims: tf.Variable) -> Objective:
-    """The mean over the batch of log p(any class of each image's aim): float32 [n, 1000] of 0s and 1s.
+def _log_probability(aims: tf.Variable, direction: tf.Variable | float = 1.0) -> Objective:
+    """`direction` times the mean over the batch of log p(any class of each image's aim), aims float32 [n, 1000] of
+    0s and 1s.
 
     With one class in an aim it is minus that class's cross-entropy; with a
     class and its near neighbours, the log of their probabilities summed.
+    Minimised with direction 1 it pushes the aims down (untargeted), with -1
+    up (targeted): one compiled step serves both.
     """
     def loss(logits: tf.Tensor, image: tf.Tensor) -> tf.Tensor:
         aimed = tf.where(aims > 0, logits, tf.fill(tf.shape(logits), -np.inf))
-        return tf.reduce_mean(tf.reduce_logsumexp(aimed, axis=1) - tf.reduce_logsumexp(logits, axis=1))
+        return direction * tf.reduce_mean(tf.reduce_logsumexp(aimed, axis=1) - tf.reduce_logsumexp(logits, axis=1))
 
     return Objective(loss, "log p(the aimed classes)")
 
@@ -247,19 +252,19 @@ COMPILED_KEPT = 4  # the last attacks' compiled steps, kept for calls that diffe
 _COMPILED: OrderedDict[tuple, _Compiled] = OrderedDict()
 
 
-def _compiled(model: keras.Model, shape: tuple, norm: str, targeted: bool, transforms: Transform | None) -> _Compiled:
-    """The compiled step for this model, image shape [h, w, 3], norm, kind of attack and transforms: traced once,
-    then reused for any number of images.
+def _compiled(model: keras.Model, shape: tuple, norm: str, transforms: Transform | None) -> _Compiled:
+    """The compiled step for this model, image shape [h, w, 3], norm and transforms: traced once, then reused for any
+    number of images, untargeted or targeted.
 
     A success curve runs the same attack at many budgets, and a loop over
     photos one at a time the same attack on each: tracing a step takes about
     a second, far longer than an FGSM step itself.
     """
-    key = (id(model), shape, norm, targeted, id(transforms))
+    key = (id(model), shape, norm, id(transforms))
     if key in _COMPILED:
         _COMPILED.move_to_end(key)
     else:
-        _COMPILED[key] = _Compiled(model, shape, norm, targeted, transforms)
+        _COMPILED[key] = _Compiled(model, shape, norm, transforms)
         while len(_COMPILED) > COMPILED_KEPT:
             _COMPILED.popitem(last=False)
     return _COMPILED[key]
@@ -297,6 +302,25 @@ def fooled(model: keras.Model, images: np.ndarray, labels: Sequence[int | str],
     tops = predict_batch(model, batch, batch_size).argmax(axis=1)
     wanted = [None] * len(batch) if targets is None else _labels(targets, len(batch), "targets")
     return np.array([_succeeded(int(top), label, target) for top, label, target in zip(tops, true, wanted)], dtype=bool)
+
+
+def fooled_count(model: keras.Model, images: np.ndarray, labels: Sequence[int | str], among: np.ndarray | None = None,
+                 targets: Sequence[int | str] | None = None) -> tuple[int, int]:
+    """(how many of the attacked images fool the model, how many were tried), as `fooled` judges.
+
+    among: bool [n], which images to try (None: all). For transfer, the
+        photos that both the attack's network and the judged one name right:
+        an attack on a photo the judge already gets wrong proves nothing.
+    """
+    batch = check_image(images)
+    tried = np.ones(len(batch), bool) if among is None else np.asarray(among, dtype=bool)
+    if tried.shape != (len(batch),):
+        raise ValueError(f"among must hold one True or False per image: {len(batch)} images, got shape {tried.shape}.")
+    if not tried.any():
+        return 0, 0
+    chosen = [label for label, keep in zip(_labels(labels, len(batch), "labels"), tried) if keep]
+    wanted = None if targets is None else [t for t, keep in zip(_labels(targets, len(batch), "targets"), tried) if keep]
+    return int(fooled(model, batch[tried], chosen, wanted).sum()), int(tried.sum())
 
 
 def transformed(images: np.ndarray, transform: Transform | list[Transform], seed: int | None = None) -> np.ndarray:

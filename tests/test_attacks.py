@@ -189,14 +189,14 @@ def test_a_compiled_attack_is_reused_at_other_budgets_and_gives_what_a_fresh_one
         attacks.fgsm(tiny_model, images, [label, 9], 2)
         attacks.pgd(tiny_model, images, [label, 9], 4, steps=2, transforms=shift)
     assert len(attacks._COMPILED) == 2  # FGSM has no transforms: another step
-    attacks.fgsm(tiny_model, images, [1, 9], 2, targets=[5, 6])  # compiles the targeted step...
-    warm = attacks.fgsm(tiny_model, images, [1, 9], 2, targets=[3, 4])  # ...which other targets reuse
-    assert len(attacks._COMPILED) == 3
+    attacks.fgsm(tiny_model, images, [1, 9], 2, targets=[5, 6])  # targeted: the same step, pushing up...
+    warm = attacks.fgsm(tiny_model, images, [1, 9], 2, targets=[3, 4])  # ...as other targets do
+    assert len(attacks._COMPILED) == 2
     attacks._COMPILED.clear()
     np.testing.assert_array_equal(warm, attacks.fgsm(tiny_model, images, [1, 9], 2, targets=[3, 4]))
     for count in range(1, 7):  # other numbers of images: the same step, traced once for any batch
         attacks.fgsm(tiny_model, _noise(count), list(range(count)), 2)
-    assert len(attacks._COMPILED) == 2  # the targeted step above, and one untargeted step for every count
+    assert len(attacks._COMPILED) == 1  # one step for the targeted attack above and every count
     shifts = [transforms.jitter(1) for _ in range(attacks.COMPILED_KEPT + 2)]  # other transforms: other steps...
     for shift in shifts:
         attacks.pgd(tiny_model, images, [1, 2], 2, steps=1, transforms=shift)
@@ -239,3 +239,14 @@ def test_one_trace_serves_any_number_of_images_without_padding(tiny_model, monke
     (attack,) = attacks._COMPILED.values()
     assert attack.update.experimental_get_tracing_count() == 1
     assert [len(part) for part in attacks._parts(np.arange(13), 4)] == [4, 3, 3, 3]
+
+
+def test_fooled_count_tries_only_the_chosen_images():
+    model, images = _always("tiger cat"), _noise(4, seed=11)
+    labels = ["Egyptian cat", "zebra", "lemon", "tiger cat"]  # fooled: no, yes, yes, no
+    assert attacks.fooled_count(model, images, labels) == (2, 4)
+    assert attacks.fooled_count(model, images, labels, among=np.array([True, True, False, False])) == (1, 2)
+    assert attacks.fooled_count(model, images, labels, among=np.zeros(4, bool)) == (0, 0)
+    assert attacks.fooled_count(model, images, labels, among=[False, True, True, True], targets=["zebra"] * 4) == (0, 3)
+    with pytest.raises(ValueError, match="one True or False per image: 4 images"):
+        attacks.fooled_count(model, images, labels, among=[True, False])
