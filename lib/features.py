@@ -32,8 +32,8 @@ DREAM_LEARNING_RATE = 0.01  # Adam, in pixel units: the photo changes visibly wi
 DREAM_JITTER = 8  # pixels: a random shift before every step, so that patterns don't lock to one pixel grid
 
 
-def deep_dream(model: keras.Model, image: np.ndarray, layer: str, *, octaves: int = 3, octave_scale: float = 1.4,
-               steps_per_octave: int = 20, learning_rate: float = DREAM_LEARNING_RATE,
+def deep_dream(model: keras.Model, image: np.ndarray, layer: str, *, octaves: int = 2, octave_scale: float = 1.4,
+               steps_per_octave: int = 30, learning_rate: float = DREAM_LEARNING_RATE,
                callback: Callable[[Progress], None] | None = None) -> Result:
     """DeepDream: change a photo so that `layer` sees more of what it already sees (lib.layer_energy).
 
@@ -42,6 +42,9 @@ def deep_dream(model: keras.Model, image: np.ndarray, layer: str, *, octaves: in
     `octave_scale` and dreamt again, up to the model's input size: large
     shapes first, then detail. Each octave is `steps_per_octave` steps of
     lib.optimise_image with a small random shift (jitter) before every step.
+    Each octave traces a compiled step of its own (its image has its own
+    size), so the default is two octaves of 30 steps: in lesson 08 three of
+    20 gave the same pictures and cost one more trace (a second or two).
     image: float32 [h, w, 3] in [0, 1]; the result is at the model's size.
     callback: a lib.LiveView, told of every step through all the octaves.
     Returns a Result: `image` is the dream, `start_image` the photo at the

@@ -17,15 +17,18 @@ from __future__ import annotations
 import difflib
 import re
 import weakref
+from typing import Callable
 
 import numpy as np
 
 from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log lines)
 import keras
+import tensorflow as tf
 
 from .models import check_model
 
 _FEATURE_MODELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> {layer names: feature model}
+_READERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> (readable names, compiled reader)
 POOLING = (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)
 
 
@@ -165,15 +168,46 @@ def feature_model(model: keras.Model, names: tuple[str, ...]) -> keras.Model:
     return built[names]
 
 
+def _reader(model: keras.Model) -> tuple[tuple[str, ...], Callable]:
+    """Every readable layer's feature map at once (lib.layer_names), compiled once per model.
+
+    Returns (names, read): read(images float32 [batch, size, size, 3]) gives
+    one tensor per name. Measured on Lite0, a compiled read took about a
+    sixth of the processor time of an eager call of the Keras model, and
+    its one trace about as much as four eager calls.
+    """
+    if model not in _READERS:
+        names = tuple(layer_names(model))
+        if not names:
+            return names, None
+        outputs = [find_layer(model, name).output for name in names]
+        reader = keras.Model(model.inputs, outputs, name=f"{model.name}_reader")
+        size = int(model.input_shape[1])
+
+        @tf.function(input_signature=[tf.TensorSpec([None, size, size, 3], tf.float32)])  # one trace for any batch
+        def read(images):
+            return reader([images], training=False)  # a list, as the model's inputs
+
+        _READERS[model] = names, read
+    return _READERS[model]
+
+
 def activations(model: keras.Model, image: np.ndarray, layer: str) -> np.ndarray:
     """A layer's activations for one image: float32 [height, width, channels].
 
     image: float32 [h, w, 3] in [0, 1]; resized to the model's input size if it isn't.
+    The layers of lib.layer_names(model) are read by one compiled function
+    (traced on the first call); any other layer by its own feature model.
     """
     from .images import check_one_image
     from .transforms import resize_to
 
     batch = check_one_image(image, "activations")
+    find_layer(model, layer)  # a wrong name is refused with the closest ones
     size = int(model.input_shape[1])
-    values, _ = feature_model(model, (layer,))(resize_to(batch, size), training=False)
+    images = tf.convert_to_tensor(resize_to(batch, size), tf.float32)
+    names, read = _reader(model)
+    if layer in names:
+        return read(images)[names.index(layer)].numpy()[0]
+    values, _ = feature_model(model, (layer,))([images], training=False)  # a list, as the model's inputs
     return values.numpy()[0]

@@ -6,6 +6,8 @@ second; the real embedded models are only asked for their layer names and
 the shapes of a few feature maps.
 """
 
+import warnings
+
 import keras
 import numpy as np
 import pytest
@@ -308,6 +310,27 @@ def test_lite0_activation_shapes(lite0):
     assert head.max() > 0
 
 
+def test_activations_warn_of_nothing():
+    """Reading a layer raises no warning (Keras warned that the input was not given as the list the model takes)."""
+    model = build_small("fresh")  # Keras warns once per model: a model no other test has read yet
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert lib.activations(model, START, "conv_b").shape == (SIZE // 2, SIZE // 2, 16)
+
+
+def test_activations_are_the_feature_models_and_one_trace_reads_every_named_layer():
+    """The compiled reader gives what each layer's own feature model gives, and traces once for any named layer."""
+    model = build_small("readers")
+    image = lib.noise_image(SIZE, 5)
+    for name in ("conv_a", "pool_a", "conv_b", "relu_a"):  # relu_a is no named layer: its own feature model reads it
+        reference = lib.layers.feature_model(model, (name,))([image[None]], training=False)[0].numpy()[0]
+        np.testing.assert_allclose(lib.activations(model, image, name), reference, rtol=1e-5, atol=1e-6)
+    names, read = lib.layers._reader(model)
+    assert names == ("conv_a", "pool_a", "conv_b") and read.experimental_get_tracing_count() == 1
+    lib.activations(model, lib.noise_image(96, 6), "conv_b")  # another size is resized first: still one trace
+    assert read.experimental_get_tracing_count() == 1
+
+
 def test_squeezenet_layer_names():
     squeezenet = lib.load_model("squeezenet1_1")
     _check_every_name_resolves(squeezenet, ["conv1", *(f"fire{n}" for n in range(2, 10)), "conv10"])
@@ -411,6 +434,13 @@ def test_deep_dream_raises_the_layers_energy(small):
     assert np.array_equal(dream.images, dream.image[None])
     np.testing.assert_array_equal(dream.start_image, resize_and_crop(photo, SIZE))  # change: what the dream did
     assert 0 < dream.linf_255 <= 255
+
+
+def test_deep_dream_runs_60_steps_by_default(small):
+    """Lesson 08's live views and the browser test expect "ran all 60 steps": two octaves of 30."""
+    recorder = Recorder()
+    dream = lib.deep_dream(small, START, "conv_b", callback=recorder)
+    assert dream.num_steps == 60 and recorder.view.label.value.startswith("ran all 60 steps")
 
 
 def test_deep_dream_tells_a_live_view_of_every_step_and_ends_once(small):
