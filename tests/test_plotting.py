@@ -375,7 +375,11 @@ def test_success_curves_draw_one_line_per_attack_and_a_panel_per_group():
     two = show_success_curves({"untargeted": {"FGSM": [0, 0, 0, 1], "PGD": [0, 1, 1, 1]},
                                "targeted": {"FGSM": [0, 0, 0, 0], "PGD": [0, 0, 1, 1]}}, budgets)
     assert [axes.get_title() for axes in two.axes] == ["untargeted", "targeted"]
+    assert show_success_curves({"made on Lite0": {"PGD": [0, 0, 1, 1]}}, budgets).axes[0].get_title() == "made on Lite0"
     assert two.axes[0].lines[1].get_color() == two.axes[1].lines[1].get_color()  # PGD has one colour everywhere
+    fgsm, pgd = two.axes[1].lines  # and one line style and marker: told apart without colour
+    assert (fgsm.get_linestyle(), fgsm.get_marker()) != (pgd.get_linestyle(), pgd.get_marker())
+    assert (pgd.get_linestyle(), pgd.get_marker()) == (two.axes[0].lines[1].get_linestyle(), two.axes[0].lines[1].get_marker())
 
 
 @pytest.mark.parametrize("curves, budgets, message", [
@@ -398,3 +402,19 @@ def test_transfer_matrix_writes_each_rate_in_its_cell():
         show_transfer({"a": {"x": 0.1}, "b": {"y": 0.2}})
     with pytest.raises(ValueError, match="each a share from 0 to 1"):
         show_transfer({"a": {"x": 2.0}})
+
+
+def test_transfer_matrix_writes_counts_frames_the_white_box_cells_and_draws_a_panel_per_budget():
+    rates = {"Lite0": {"Lite0": (13, 13), "Lite1": (7, 12), "SqueezeNet": (0, 0)},
+             "Lite0 + Lite1": {"Lite0": (12, 13), "Lite1": (12, 12), "SqueezeNet": (4, 10)}}
+    figure = show_transfer(rates, "PGD")
+    texts = [text.get_text() for text in figure.axes[0].texts]
+    assert texts == ["13 of 13\n100%", "7 of 12\n58%", "no photo", "12 of 13\n92%", "12 of 12\n100%", "4 of 10\n40%"]
+    assert len(figure.axes[0].patches) == 1  # one white-box cell: Lite0 tried on Lite0
+    panels = show_transfer({"8/255": rates, "16/255": rates}, "PGD")
+    assert [axes.get_title() for axes in panels.axes] == ["8/255", "16/255"] and panels.get_suptitle() == "PGD"
+    for bad in [(8, 7), (1.5, 3), (1, 2, 3)]:
+        with pytest.raises(ValueError, match=r"must be \(fooled, tried\)"):
+            show_transfer({"a": {"x": bad}})
+    with pytest.raises(ValueError, match="the same columns"):
+        show_transfer({"8/255": rates, "16/255": {"Lite0": {"Lite0": (1, 1)}}})
