@@ -9,11 +9,13 @@ import pytest
 import tensorflow as tf
 
 import lib
+from lib import attribution
 from lib.attribution import (METHODS, DeletionCurve, deletion_curve, explain, hide_square, integrated_gradients,
-                             make_baseline, quarter_shares, randomised_top, rank_correlation, top_class)
+                             make_baseline, path_points, quarter_shares, randomised_top, rank_correlation, top_class)
 from lib.classes import class_id_of
 from lib.images import side_by_side
 from lib.layers import find_layer, last_feature_layer, spatial_layers
+from lib.models import predict_batch
 from lib.transforms import gaussian_blur
 
 TARGET = class_id_of("Siamese cat")  # the class that reads the red detector
@@ -156,6 +158,38 @@ def test_integrated_gradients_add_up_to_the_logit_difference(detector, baseline)
     assert np.abs(attributions[:, :16]).sum() < 1e-6 * np.abs(attributions).sum()  # nothing far from the square
 
 
+@pytest.mark.parametrize("steps", [1, 7, 64])
+def test_path_points_lie_inside_the_path_closer_near_the_baseline_with_weights_adding_up_to_1(steps):
+    alphas, weights = path_points(steps)
+    assert alphas.shape == weights.shape == (steps,)
+    assert np.all((alphas > 0) & (alphas < 1)) and np.all(np.diff(alphas) > 0)
+    assert weights.sum() == pytest.approx(1.0) and np.all(weights > 0)
+    if steps > 2:
+        assert np.all(np.diff(np.diff(alphas)) > 0)  # the gaps grow from the baseline to the image
+
+
+def test_path_points_integrate_a_rise_near_the_baseline_that_even_steps_miss():
+    # d/dalpha of a logistic rise centred at alpha = 0.03, 0.003 wide: the shape of Lite0's logit from black
+    def rise(alpha):
+        return 1 / (1 + np.exp(-(alpha - 0.03) / 0.003))
+
+    def slope(alpha):
+        return rise(alpha) * (1 - rise(alpha)) / 0.003
+
+    exact = rise(1.0) - rise(0.0)
+    alphas, weights = path_points(64)
+    assert float(np.sum(weights * slope(alphas))) == pytest.approx(exact, rel=0.01)
+    even = (np.arange(64) + 0.5) / 64
+    assert abs(float(np.mean(slope(even))) - exact) > 0.2 * exact  # evenly spaced, the same count is far off
+
+
+def test_integrated_gradients_of_lite0_on_the_cat_add_up_at_the_default_steps(lite0):
+    cat = lib.load_image(lib.data_path("cat.png"), size=224)
+    attributions, gap = integrated_gradients(lite0, cat, "Egyptian cat")  # black baseline, 64 steps
+    assert gap > 5.0
+    assert float(attributions.sum()) == pytest.approx(gap, rel=0.1)  # evenly spaced steps gave 7.70 for 8.80
+
+
 def test_integrated_gradients_baselines_are_black_and_the_blurred_image():
     image = scene(4, 20)
     np.testing.assert_array_equal(make_baseline(image, "black"), np.zeros_like(image))
@@ -177,19 +211,78 @@ def test_occlusion_is_the_mean_drop_of_the_patches_over_each_pixel(tiny_model, f
     (the last flush with the edge); each pixel gets the mean drop in p(target) over the patches that hide it."""
     image = np.random.default_rng(10).random((10, 12, 3)).astype(np.float32)
     target = top_class(tiny_model, image)
+    expected = occlusion_by_hand(tiny_model, image, target, fill)
+    assert expected.max() > 1e-3
+    importance = explain(tiny_model, image, target, "occlusion", patch=4, stride=3, fill=fill)
+    np.testing.assert_allclose(importance, expected, rtol=1e-4, atol=1e-6)
 
-    def p(picture):  # the tiny model sees 8x8
-        return float(tf.nn.softmax(tiny_model(tf.image.resize(picture[None], [8, 8])))[0, target])
+
+def occlusion_by_hand(model: keras.Model, image: np.ndarray, target: int, fill: float) -> np.ndarray:
+    """Occlusion with patch 4, stride 3 on a 10x12 image, one square at a time, for a model that sees 8x8."""
+    def p(picture):
+        return float(tf.nn.softmax(model(tf.image.resize(picture[None], [8, 8])))[0, target])
 
     drops, count = np.zeros((10, 12)), np.zeros((10, 12))
     for top in (0, 3, 6):
         for left in (0, 3, 6, 8):
             drops[top:top + 4, left:left + 4] += p(image) - p(hide_square(image, top, left, 4, fill))
             count[top:top + 4, left:left + 4] += 1
-    expected = np.maximum(drops / count, 0)
-    assert expected.max() > 1e-3
-    importance = explain(tiny_model, image, target, "occlusion", patch=4, stride=3, fill=fill)
+    return np.maximum(drops / count, 0)
+
+
+def test_occlusion_asks_the_model_nothing_about_squares_that_hide_only_the_fill(tiny_model, monkeypatch):
+    """The same reference with a band of the fill's grey across the top: a square inside it changes no pixel."""
+    image = np.random.default_rng(11).random((10, 12, 3)).astype(np.float32)
+    image[:5] = 0.5  # rows 0-4: squares at row 0 lie inside, those at rows 3 and 6 do not
+    target = top_class(tiny_model, image)
+    seen = []
+
+    def counting(model, images, batch_size=8):
+        seen.append(len(images))
+        return predict_batch(model, images, batch_size)
+
+    monkeypatch.setattr(attribution, "predict_batch", counting)
+    importance = explain(tiny_model, image, target, "occlusion", patch=4, stride=3)
+    assert sum(seen) == 1 + 8  # the photo itself, then the 12 squares less the 4 in the grey band
+    expected = occlusion_by_hand(tiny_model, image, target, 0.5)
+    assert expected[5:].max() > 1e-3
     np.testing.assert_allclose(importance, expected, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("method", list(FAST))
+def test_a_list_of_targets_gives_each_ones_own_map(tiny_model, method):
+    image = np.random.default_rng(12).random((10, 12, 3)).astype(np.float32)
+    settings = {**FAST[method], **({"patch": 4, "stride": 3} if method == "occlusion" else {})}
+    first, second = top_class(tiny_model, image), (top_class(tiny_model, image) + 1) % 1000
+    both = explain(tiny_model, image, [first, second], method, **settings)
+    assert both.shape == (2, 10, 12) and both.dtype == np.float32
+    for importance, target in zip(both, (first, second)):
+        np.testing.assert_allclose(importance, explain(tiny_model, image, target, method, **settings), rtol=1e-5, atol=1e-7)
+    assert not np.allclose(both[0], both[1])
+
+
+def test_occlusion_of_several_classes_hides_each_square_once(tiny_model, monkeypatch):
+    seen = []
+
+    def counting(model, images, batch_size=8):
+        seen.append(len(images))
+        return predict_batch(model, images, batch_size)
+
+    monkeypatch.setattr(attribution, "predict_batch", counting)
+    image = np.random.default_rng(13).random((10, 12, 3)).astype(np.float32)
+    explain(tiny_model, image, [1, 2, 3], "occlusion", patch=4, stride=3)
+    assert sum(seen) == 1 + 12  # the photo, then each of the 12 squares once, for the three classes together
+
+
+def test_the_gradient_is_traced_once_per_image_size_for_any_batch(detector):
+    function = attribution._gradient_function(detector, SIDE, SIDE)
+    for count in (1, 8, 2, 5):  # the gradient alone, SmoothGrad's and IG's batches, IG's last (image and baseline)
+        function(tf.constant(np.zeros((count, SIDE, SIDE, 3)), tf.float32), tf.constant(TARGET, tf.int32))
+    assert function.experimental_get_tracing_count() == 1
+    image = scene(4, 20)
+    explain(detector, image, TARGET, "smoothgrad", **FAST["smoothgrad"])
+    integrated_gradients(detector, image, TARGET, steps=12)  # batches of 8 and 4, then 2
+    assert attribution._COMPILED[detector][f"gradients {SIDE}x{SIDE}"].experimental_get_tracing_count() == 1
 
 
 @pytest.mark.parametrize("method", ["smoothgrad", "integrated_gradients", "occlusion"])
@@ -287,6 +380,7 @@ BAD_CALLS = [
     ("unknown class", lambda m: explain(m, IMAGE, "kitty"), "Did you mean: 'tabby'"),
     ("class id too big", lambda m: explain(m, IMAGE, 1000), "0 to 999"),
     ("not a model", lambda m: explain("efficientnet_lite0", IMAGE, TARGET), "lib.load_model"),
+    ("no targets", lambda m: explain(m, IMAGE, [], "gradient"), "target is an empty list"),
     ("IG: not a model", lambda m: integrated_gradients("vgg16", IMAGE, TARGET), "lib.load_model"),
     ("IG: no steps", lambda m: integrated_gradients(m, IMAGE, TARGET, steps=0), "steps must be"),
     ("IG: white baseline", lambda m: integrated_gradients(m, IMAGE, TARGET, "white"), "baseline must be one of"),
