@@ -219,6 +219,18 @@ def test_show_explanation_draws_the_photo_then_one_panel_per_map_and_a_colour_ba
     assert "99th percentile" in bar.get_ylabel() and not bar.images
 
 
+@pytest.mark.parametrize("count, rows, columns", [(1, 1, 2), (3, 1, 4), (4, 2, 3), (5, 2, 3), (7, 2, 4)])
+def test_show_explanation_puts_more_than_four_panels_on_rows_large_enough_to_read(count, rows, columns):
+    figure = show_explanation(PHOTO, [RAMP] * count)
+    *panels, bar = figure.axes
+    assert len(panels) == count + 1 and not bar.images  # the unused places of the last row are removed
+    tops = sorted({round(panel.get_position().y0, 3) for panel in panels})
+    lefts = sorted({round(panel.get_position().x0, 3) for panel in panels})
+    assert (len(tops), len(lefts)) == (rows, columns)
+    width, height = figure.get_size_inches()
+    assert width <= 9.0 and width / columns >= 2.0 and height >= 2.5 * rows  # panels of 2 inches or more
+
+
 def test_show_explanation_takes_one_map_without_a_list():
     figure = show_explanation(PHOTO, RAMP)
     assert len(figure.axes) == 3 and [axes.get_title() for axes in figure.axes[:2]] == ["photo", ""]
@@ -246,21 +258,57 @@ def deletion(probabilities: list[float], target: int = SIAMESE) -> DeletionCurve
     return DeletionCurve(np.linspace(0, 1, len(probabilities)), np.array(probabilities), target)
 
 
-def test_show_deletion_curves_draws_one_line_per_curve_with_random_order_dashed():
+def test_show_deletion_curves_draws_one_line_per_curve_each_with_its_own_style_and_random_order_grey():
     curves = {"gradcam": deletion([0.9, 0.3, 0.1, 0.05, 0.02]), "occlusion": deletion([0.9, 0.5, 0.2, 0.1, 0.02]),
-              "random": deletion([0.9, 0.85, 0.7, 0.4, 0.02])}
+              "smoothgrad": deletion([0.9, 0.6, 0.3, 0.1, 0.02]), "random": deletion([0.9, 0.85, 0.7, 0.4, 0.02])}
     figure = show_deletion_curves(curves, title="the cat")
     assert isinstance(figure, Figure) and len(figure.axes) == 1
     axes = figure.axes[0]
-    assert len(axes.lines) == 3
+    assert len(axes.lines) == 4
     for line, curve in zip(axes.lines, curves.values()):
         np.testing.assert_array_equal(line.get_xdata(), curve.fractions)
         np.testing.assert_array_equal(line.get_ydata(), curve.probabilities)
-    assert [line.get_linestyle() for line in axes.lines] == ["-", "-", "--"]
-    assert axes.lines[2].get_color() == "grey" and axes.lines[0].get_color() != axes.lines[1].get_color()
+    maps, random_order = axes.lines[:3], axes.lines[3]
+    assert len({(line.get_linestyle(), line.get_marker()) for line in maps}) == 3  # apart without colour
+    assert all(line.get_marker() not in ("None", None, "") for line in maps)
+    assert random_order.get_linestyle() == "--" and random_order.get_color() == "grey"
+    assert random_order.get_marker() in ("None", None, "")
     assert [text.get_text() for text in axes.get_legend().get_texts()] == [
         f"{label} (area {curve.area:.3f})" for label, curve in curves.items()]
     assert axes.get_ylabel() == "p(Siamese cat)" and axes.get_title() == "the cat" and axes.get_xlim() == (0, 1)
+
+
+def test_show_deletion_curves_draws_several_random_orders_as_their_mean_and_range():
+    orders = [deletion([0.9, 0.8, 0.2]), deletion([0.9, 0.6, 0.1]), deletion([0.9, 0.7, 0.0])]
+    figure = show_deletion_curves({"gradcam": deletion([0.9, 0.1, 0.0]), "random order": orders})
+    axes = figure.axes[0]
+    mean = axes.lines[1]
+    np.testing.assert_allclose(mean.get_ydata(), [0.9, 0.7, 0.1])
+    (band,) = axes.collections  # the range of the orders, shaded
+    low, high = band.get_paths()[0].vertices[:, 1].min(), band.get_paths()[0].vertices[:, 1].max()
+    assert (low, high) == pytest.approx((0.0, 0.9))
+    mean_area = np.mean([curve.area for curve in orders])
+    assert axes.get_legend().get_texts()[1].get_text() == f"random order: mean of 3, range shaded (area {mean_area:.3f})"
+
+
+def test_show_deletion_curves_of_two_photos_side_by_side_share_one_legend_below():
+    scene = {"gradcam": deletion([0.9, 0.1]), "random order": [deletion([0.9, 0.5]), deletion([0.9, 0.4])]}
+    alone = {"gradcam": deletion([0.8, 0.6], TABBY), "random order": [deletion([0.8, 0.2], TABBY)] * 2}
+    figure = show_deletion_curves({"the scene": scene, "the cat alone": alone}, title="removing pixels")
+    panels = [axes for axes in figure.axes if axes.lines]
+    assert [axes.get_title() for axes in panels] == ["the scene", "the cat alone"]
+    assert [axes.get_ylabel() for axes in panels] == ["p(Siamese cat)", "p(tabby)"]
+    assert all(axes.get_legend() is None for axes in panels)
+    (legend,) = figure.legends
+    assert [text.get_text() for text in legend.get_texts()] == ["gradcam", "random order: mean of 2, range shaded"]
+    assert figure.get_suptitle() == "removing pixels"
+    assert panels[0].lines[0].get_marker() == panels[1].lines[0].get_marker()  # the same map, the same style
+    assert all(axes.get_ylim() == pytest.approx((0, 0.945)) for axes in panels)  # the highest point of both, and a margin
+
+
+def test_show_deletion_curves_keeps_a_curve_that_rises_above_its_start_in_view():
+    figure = show_deletion_curves({"gradcam": deletion([0.4, 0.7, 0.1]), "random": [deletion([0.4, 0.2, 0.1])] * 2})
+    assert figure.axes[0].get_ylim()[1] >= 0.7
 
 
 def test_show_deletion_curves_of_different_targets_says_p_target():
@@ -268,9 +316,15 @@ def test_show_deletion_curves_of_different_targets_says_p_target():
     assert len(figure.axes[0].lines) == 2 and figure.axes[0].get_ylabel() == "p(target)"
 
 
-@pytest.mark.parametrize("curves", [{}, [deletion([0.9, 0.1])], None])
-def test_show_deletion_curves_rejects_anything_but_a_dict_of_curves(curves):
-    with pytest.raises(ValueError, match="dict"):
+@pytest.mark.parametrize("curves, expected_error", [
+    ({}, "dict"), ([deletion([0.9, 0.1])], "dict"), (None, "dict"),
+    ({"scene": {}, "alone": {}}, "dict"),
+    ({"gradcam": [0.9, 0.1]}, "what lib.deletion_curve returns"),
+    ({"random": []}, "what lib.deletion_curve returns"),
+    ({"random": [deletion([0.9, 0.1]), deletion([0.9, 0.5, 0.1])]}, "the same shares of pixels"),
+])
+def test_show_deletion_curves_rejects_anything_but_a_dict_of_curves(curves, expected_error):
+    with pytest.raises(ValueError, match=expected_error):
         show_deletion_curves(curves)
 
 
