@@ -481,29 +481,36 @@ def cat_and_dog(size: int) -> np.ndarray:
 
 
 @_friendly
-def check_most_faithful(curves: Mapping[str, DeletionCurve], answer: str) -> None:
-    """Lesson 07, exercise 1: a deletion curve per method (and "random"), and the method whose curve falls fastest."""
+def check_most_faithful(curves: Mapping[str, DeletionCurve | list[DeletionCurve]], answer: str) -> None:
+    """Lesson 07, exercise 1: a deletion curve per method (and "random": one, or a list of several random orders),
+    and the method whose curve falls fastest."""
     curves = _mapping(curves, "coffee_curves", [*ATTRIBUTION_METHODS, "random"], "method: lib.deletion_curve(...)")
-    for name, curve in curves.items():
+    randoms = curves["random"] if isinstance(curves["random"], (list, tuple)) else [curves["random"]]
+    if not randoms:
+        raise NotYet("✗ coffee_curves['random'] is an empty list: put one or more curves in random order in it, "
+                     "lib.deletion_curve(model, image, target, None, seed=...).")
+    every = [*((name, curves[name]) for name in ATTRIBUTION_METHODS), *(("random", curve) for curve in randoms)]
+    for name, curve in every:
         if not isinstance(curve, DeletionCurve):
-            raise NotYet(f"✗ coffee_curves[{name!r}] should be what lib.deletion_curve(...) returns, but it is a "
-                         f"{type(curve).__name__}.")
-    if len({curve.target for curve in curves.values()}) > 1 or np.ptp([c.probabilities[0] for c in curves.values()]) > 1e-4:
+            raise NotYet(f"✗ coffee_curves[{name!r}] should be what lib.deletion_curve(...) returns"
+                         f"{' (or a list of them)' if name == 'random' else ''}, but it holds a {type(curve).__name__}.")
+    if len({curve.target for _, curve in every}) > 1 or np.ptp([curve.probabilities[0] for _, curve in every]) > 1e-4:
         raise NotYet("✗ The curves don't start from the same photo and class: compute every curve for the same "
                      "image and target, with that method's map (and importance=None for 'random').")
     answer = _require(answer, "answer")
     if answer not in ATTRIBUTION_METHODS:
         raise NotYet(f"✗ `answer` should be one of {', '.join(map(repr, ATTRIBUTION_METHODS))}, got {answer!r}.")
     areas = {method: curves[method].area for method in ATTRIBUTION_METHODS}
-    best, random_area = min(areas, key=areas.get), curves["random"].area
+    best, random_area = min(areas, key=areas.get), float(np.mean([curve.area for curve in randoms]))
     table = ", ".join(f"{method} {area:.3f}" for method, area in sorted(areas.items(), key=lambda item: item[1]))
     if answer != best:
         raise NotYet(f"✗ {answer}'s curve has area {areas[answer]:.3f}, but {best}'s falls faster (area "
                      f"{areas[best]:.3f}). The most faithful map finds the pixels that matter first: its curve "
                      "has the lowest area.")
     versus = "falls faster than" if areas[best] < random_area else "does NOT fall faster than"
+    orders = f"mean area of {len(randoms)} orders" if len(randoms) > 1 else "area"
     _verdict(f"{best}'s map is the most faithful of the five on this photo: area {areas[best]:.3f} ({table})",
-             f"it {versus} removing pixels in random order (area {random_area:.3f})")
+             f"it {versus} removing pixels in random order ({orders} {random_area:.3f})")
 
 
 @_friendly

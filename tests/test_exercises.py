@@ -365,6 +365,23 @@ def test_most_faithful_accepts_the_lowest_area_and_says_whether_it_beats_random(
     assert printed.startswith(f"✓ {best}'s map is the most faithful") and "random order" in printed
 
 
+def test_most_faithful_takes_several_random_orders_and_compares_with_their_mean(coffee_curves, lite0, capsys):
+    areas = {name: curve.area for name, curve in coffee_curves.items() if name != "random"}
+    best = min(areas, key=areas.get)
+    coffee = lib.load_image(lib.data_path("coffee.png"), size=224)
+    orders = [coffee_curves["random"], lib.deletion_curve(lite0, coffee, coffee_curves["random"].target, None, steps=4,
+                                                           seed=12345)]
+    exercises.check_most_faithful({**coffee_curves, "random": orders}, best)
+    mean = np.mean([curve.area for curve in orders])
+    assert f"random order (mean area of 2 orders {mean:.3f})" in capsys.readouterr().out
+    assert "empty list" in _refusal(exercises.check_most_faithful, {**coffee_curves, "random": []}, best)
+    assert "(or a list of them)" in _refusal(exercises.check_most_faithful, {**coffee_curves, "random": [orders[0], 0.2]},
+                                             best)
+    dog = lib.load_image(lib.data_path("dog.png"), size=224)
+    other = [orders[0], lib.deletion_curve(lite0, dog, orders[0].target, None, steps=4)]
+    assert "same photo and class" in _refusal(exercises.check_most_faithful, {**coffee_curves, "random": other}, best)
+
+
 def test_most_faithful_refuses_wrong_answers(coffee_curves, lite0):
     areas = {name: curve.area for name, curve in coffee_curves.items() if name != "random"}
     worst = max(areas, key=areas.get)
