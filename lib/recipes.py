@@ -43,8 +43,8 @@ FOURIER_LEARNING_RATES = {"squeezenet1_1": 0.01}
 # Steps ("fourier" and "robust" run 256): measured on the README's ten classes, seeds 0-4 (50 images, Lite0 making
 # them at learning rate 0.02, strong_transforms in one resampling), Lite2 agreed on 86% of them after 48 steps, 94%
 # after 64 and 100% after 96, 128, 160, 192 and 256; SqueezeNet on 32%, 36%, 44%, 40%, 42%, 50% and 50%; Lite0's own
-# p was >= 0.988 from 96 steps on (0.004 at 48). Lesson 06 runs 96 steps per image; the default stays 256, which
-# lesson 08's channel images and the README's tables use.
+# p was >= 0.988 from 96 steps on (0.004 at 48). Lesson 06 runs 80 steps per image (on its five classes Lite2 agreed
+# on all 25 at 64); the default stays 256, which lesson 08's channel images and the README's tables use.
 
 
 def recipe_settings(recipe: str, target: int | str | tf.Variable | Objective, tv_weight: float | None = None,
