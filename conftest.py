@@ -153,13 +153,18 @@ def _is_nbval_cell(item) -> bool:
 
 
 def _ends_in_semicolon(source: str) -> bool:
-    """Whether IPython would hide the value of this cell's last expression (it ends in ';')."""
-    from IPython.core.displayhook import DisplayHook
+    """Whether IPython would hide the value of this cell's last expression: its last token, comments and line ends
+    aside, is ';' (IPython 8's rule; Colab's IPython 7 has no function for it, so it is written out here)."""
+    import io
+    import tokenize
 
     try:
-        return DisplayHook.semicolon_at_end_of_expression(source)
-    except Exception:  # a cell that does not tokenise ran as it was: keep what it showed  # noqa: BLE001
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):  # a cell that does not tokenise ran as it was: keep what it showed
         return False
+    skipped = (tokenize.ENDMARKER, tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT)
+    last = next((token for token in reversed(tokens) if token.type not in skipped), None)
+    return last is not None and last.type == tokenize.OP and last.string == ";"
 
 
 def _merge_streams(outputs: list) -> list:
