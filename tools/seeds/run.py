@@ -25,12 +25,15 @@ import datetime
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import nbformat
+from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
@@ -62,14 +65,19 @@ def run_one(notebook: Path, seed: int, keep: Path | None = None) -> tuple[bool, 
     nb = nbformat.read(notebook, as_version=4)
     env = {**os.environ, "SEECAT_SEED": str(seed), "SEECAT_MODEL": MODEL}
     env.pop("MPLBACKEND", None)
-    client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
-                            resources={"metadata": {"path": str(notebook.parent)}})
+    # The kernel talks over files of its own folder (IPC), not TCP ports: two kernels started at the same moment
+    # can pick the same free ports, and then a client waits for good on a kernel that answers another one.
+    sockets = tempfile.mkdtemp(prefix="seecat-kernel-")
+    manager = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "kernel"))
+    client = NotebookClient(nb, km=manager, timeout=CELL_TIMEOUT, resources={"metadata": {"path": str(notebook.parent)}})
     began = time.perf_counter()
     try:
         client.execute(env=env)
         passed, message = True, ""
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
         passed, message = False, failure_message(error)
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
     seconds = time.perf_counter() - began
     if keep is not None:
         keep.mkdir(parents=True, exist_ok=True)
