@@ -51,8 +51,9 @@ WORK = OUT / "work"  # copies of the lessons; must stay under ROOT (the setup ce
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")  # Debian's; never a Playwright download
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-# lesson -> the most seconds Run All may take. On a quiet 2-core CPU lesson 06 takes about 150 s, lesson 08
-# 2 to 3 minutes, lesson 07 about 60 s and the others under 30 s; the limits leave room for a busy machine
+# lesson -> the most seconds Run All may take. On a quiet 2-core CPU (bench/run.py --notebooks) lesson 06 takes
+# about 70 s, lessons 08 and 09 about 60 s, lesson 07 about 40 s and the others under 20 s; in a browser a little
+# more; the limits leave room for a busy machine
 # (a run that finishes sooner doesn't wait).
 LESSONS = {"01_noise_classification": 300, "02_naive_ideal_cat": 300,
            "05_exercises": 300, "06_what_the_network_really_sees": 1200,
