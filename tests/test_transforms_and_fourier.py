@@ -65,7 +65,7 @@ def test_rotating_by_zero_and_scaling_by_one_change_nothing(rng):
 def test_rotate_turns_the_picture():
     image = np.zeros((1, 33, 33, 3), np.float32)
     image[:, 16, 20:, :] = 1.0  # a bar from the centre to the right
-    turned = T._affine(tf.constant(image), tf.constant(1.0), tf.constant(np.pi / 2)).numpy()
+    turned = T._affine(tf.constant(image), tf.constant([1.0]), tf.constant([np.pi / 2])).numpy()  # one per image
     assert turned[0, 16, 25, 0] < 0.1 and max(turned[0, 25, 16, 0], turned[0, 7, 16, 0]) > 0.9
 
 
