@@ -27,9 +27,10 @@ from .transforms import Transform, as_transform, resize_to
 Parameterisation = PixelImage | FourierImage
 PARAMETERISATIONS = ("pixels", "fourier")
 
-METHODS = ("adam", "gd", "sign", "l2")
-DEFAULT_LEARNING_RATE = {"adam": 0.01, "gd": 1.0, "sign": 1 / 255, "l2": 1.0}
+METHODS = ("adam", "gd", "sign", "l2", "momentum")
+DEFAULT_LEARNING_RATE = {"adam": 0.01, "gd": 1.0, "sign": 1 / 255, "l2": 1.0, "momentum": 1 / 255}
 ADAM_BETAS, ADAM_EPSILON = (0.9, 0.999), 1e-8
+MOMENTUM_DECAY = 1.0  # MI-FGSM's mu (Dong et al. 2018): each step keeps all of the past steps' direction
 
 
 @dataclass
@@ -137,14 +138,20 @@ def make_step(model: tf.keras.Model, objective: Objective, image: tf.Variable | 
     image: a tf.Variable of pixels [batch, h, w, 3] in [0, 1] (kept in [0, 1]
         and within `epsilon` L-inf of `start`), or a parameterisation such as
         `lib.parameterisations.FourierImage`.
+    method: "adam", "gd" (the gradient itself), "sign" (FGSM and PGD's
+        signed step), "l2" (a step of fixed length per image) or "momentum"
+        (MI-FGSM, Dong et al. 2018: the velocity v <- MOMENTUM_DECAY * v +
+        gradient / mean |gradient| of each image, then a signed step along v).
     transforms: random transforms applied before the model sees the image,
         drawn by `generator` (default: a new one from `seed`; None: the run's seed, lib.seeds).
     learning_rate: a number, or a tf.Variable that can be changed between calls.
     Returns `step() -> (loss, probabilities, scored_image)`, all for the image
-    as it was *before* the update. Adam's moment estimates live in the
-    closure, so each call of make_step gets its own fresh optimiser state;
-    `step.restart(seed)` empties them and draws the transforms from `seed`
-    again, to make a new image with the same compiled step.
+    as it was *before* the update. Adam's moment estimates and the momentum
+    live in the closure, so each call of make_step gets its own fresh
+    optimiser state; `step.restart(seed)` empties them and draws the
+    transforms from `seed` again, to make a new image with the same compiled
+    step (`step.forget()` empties the state only). `step.keep(mask)` keeps the state of the images where the bool
+    [batch] mask is True only, for a batch that goes on without the others.
     """
     check_needs(model, objective.needs)  # an unknown layer or channel is refused before anything is compiled
     if objective.layers:
@@ -152,9 +159,11 @@ def make_step(model: tf.keras.Model, objective: Objective, image: tf.Variable | 
     if isinstance(image, tf.Variable):
         image = PixelImage(image.numpy() if start is None else np.asarray(start), epsilon, variable=image)
     parameters, size = image.variable, model_input_size(model)
-    if method == "adam":  # only Adam keeps state between steps
-        moment1, moment2 = tf.Variable(tf.zeros_like(parameters)), tf.Variable(tf.zeros_like(parameters))
-        count = tf.Variable(0.0)
+    state = []  # per image, what Adam or the momentum carry from step to step (any batch size, as the parameters)
+    if method in ("adam", "momentum"):
+        state = [tf.Variable(tf.zeros_like(parameters), shape=parameters.shape, trainable=False)
+                 for _ in range(2 if method == "adam" else 1)]
+        count = tf.Variable(0.0, trainable=False)
     generator = tf.random.Generator.from_seed(seed_or_default(seed)) if generator is None else generator
     beta1, beta2 = ADAM_BETAS
 
@@ -166,6 +175,12 @@ def make_step(model: tf.keras.Model, objective: Objective, image: tf.Variable | 
         if method == "l2":  # each image moves by exactly the learning rate in Euclidean length: an L2 step
             length = tf.sqrt(tf.reduce_sum(tf.square(gradient), axis=list(range(1, gradient.shape.rank)), keepdims=True))
             return gradient / tf.maximum(length, 1e-12)
+        if method == "momentum":
+            (velocity,) = state
+            mean_size = tf.reduce_mean(tf.abs(gradient), axis=list(range(1, gradient.shape.rank)), keepdims=True)
+            velocity.assign(MOMENTUM_DECAY * velocity + gradient / tf.maximum(mean_size, 1e-12))
+            return tf.sign(velocity)
+        moment1, moment2 = state
         count.assign_add(1.0)
         moment1.assign(beta1 * moment1 + (1 - beta1) * gradient)
         moment2.assign(beta2 * moment2 + (1 - beta2) * tf.square(gradient))
@@ -187,13 +202,22 @@ def make_step(model: tf.keras.Model, objective: Objective, image: tf.Variable | 
 
     def restart(seed: int | None = None) -> None:
         """Start afresh (the image is the caller's to reset): no Adam history, the transforms' draws from `seed`."""
-        if method == "adam":
-            for moment in (moment1, moment2):
-                moment.assign(tf.zeros_like(moment))
-            count.assign(0.0)
+        forget()
         generator.reset_from_seed(seed_or_default(seed))
 
-    step.restart = restart
+    def forget() -> None:
+        """Empty Adam's moments or the momentum (for images the parameters now hold), keeping the transforms' draws."""
+        for carried in state:
+            carried.assign(tf.zeros_like(parameters))
+        if state:
+            count.assign(0.0)
+
+    def keep(mask: np.ndarray) -> None:
+        """Keep the carried state of the images where `mask` (bool [batch]) is True, in order."""
+        for carried in state:
+            carried.assign(tf.boolean_mask(carried, np.asarray(mask, bool)))
+
+    step.restart, step.forget, step.keep = restart, forget, keep
     return step
 
 
