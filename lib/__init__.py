@@ -25,7 +25,7 @@ _NAMES = {
                "to_uint8"),
     "layers": ("activations", "layer_names"),
     "features": ("deep_dream", "top_patches"),
-    "attacks": ("eot", "fgsm", "pgd", "success_rate"),
+    "attacks": ("AttackResult", "attack", "fgsm", "pgd", "success_rate"),
     "judge": ("Opinion", "second_opinion"),
     "names": ("available_offline", "default_model_name", "model_names"),
     "models": ("ensemble", "load_model", "model_input_size", "predict"),

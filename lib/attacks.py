@@ -1,27 +1,36 @@
-"""Adversarial attacks by name, on batches of labelled photos, and how often they succeed.
+"""Adversarial attacks: one entry point, `attack`, for every method, on a batch of labelled photos.
 
 Every attack is lesson 03's loop with a different step and budget, run by
 `lib.optimise.make_step` on a whole batch at once:
 
-    fgsm  one signed step of the full budget (Goodfellow et al. 2014)
-    pgd   many small steps from a random start, each followed by a projection
-          back into the budget: L-inf or L2 (Madry et al. 2017)
-    eot   PGD through random transformations of the image, so that the
-          attack survives them (Athalye et al. 2018, "expectation over
-          transformation")
+    adam    lesson 03's loop: Adam steps on the loss, clipped into the budget
+    fgsm    one signed step of the full budget (Goodfellow et al. 2014)
+    pgd     many small steps from a random start, each followed by a projection
+            back into the budget: L-inf or L2 (Madry et al. 2017)
+    mifgsm  signed steps along a running sum of the normalised gradients,
+            from the photo itself (momentum; Dong et al. 2018): made to transfer
+    eot     PGD on the average loss over several views of each image at every
+            step: the image itself as it will be saved, and random draws of
+            what will happen to it, e.g. a camera shot and a JPEG
+            (Athalye et al. 2018, "expectation over transformation")
 
 Untargeted (the default): push the probability of the true class and its
 near neighbours down until a class outside them wins (`fooled`; an Egyptian
 cat that becomes a tiger cat is not fooled). Targeted (`targets=`): push a
-chosen class up. Budgets are in levels of 255 everywhere, as on the command
-line: `epsilon_255=4` means no value moves by more than 4/255 (L-inf), or
-the change of each image has length at most 4/255 (L2, in [0, 1] pixel units).
+chosen class up until it wins. Budgets are in levels of 255 everywhere, as on
+the command line: `epsilon_255=4` means no value moves by more than 4/255
+(L-inf), or the change of each image has length at most 4/255 (L2, in
+[0, 1] pixel units). `attack` returns an `AttackResult`: the images, and
+for each whether it succeeded, where the method promises it (for EOT: as
+saved, after the JPEG, and on fresh random shots it never saw).
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 import math
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
 from numbers import Real
 from typing import Callable, Sequence
 
@@ -30,20 +39,83 @@ from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log 
 import keras
 import tensorflow as tf
 
-from .classes import NUM_CLASSES, class_group, class_id_of, same_or_near
+from .classes import NUM_CLASSES, class_group, class_id_of, class_name, same_or_near
 from .images import check_image
 from .models import check_model, model_input_size, predict_batch
+from .names import ATTACK_METHODS, ATTACK_STEPS, EOT_DRAWS
 from .objectives import Objective
 from .optimise import make_step
 from .parameterisations import NORMS, PixelImage
 from .seeds import seed_or_default
-from .transforms import Transform, as_transform, resize_to
+from .transforms import Transform, as_transform, camera, jpeg, resize_to, shot, views
 
-PGD_STEPS = 10
+METHODS, STEPS = ATTACK_METHODS, ATTACK_STEPS  # each method's default steps
+PGD_STEPS = STEPS["pgd"]
+SHOTS = 20  # fresh camera shots on which an EOT attack is judged (draws the attack never saw)
+SURVIVAL_SHARE = 0.8  # an EOT attack with random transforms succeeds when it fools on at least this share of them
+SURVIVAL_BATCH = 16  # shots judged in one forward pass (at 64, lesson 09's kernel peaked 0.3 GB higher)
+JPEG_QUALITY = 75  # the default EOT threat: camera shots, and every view saved as a JPEG of this quality
+STEP_RULE = {"adam": "1/255, lesson 03's learning rate", "fgsm": "the whole budget",
+             "pgd": "2.5 x budget / steps", "mifgsm": "budget / steps", "eot": "2.5 x budget / steps"}
+PGD_STEP_SHARE = 2.5  # each PGD step moves 2.5 * budget / steps (Madry et al.'s rule), so the walk can cross the ball
 ATTACK_BATCH = 4  # images per step. Memory grows with it; on 2 CPU cores all 13 photos at once were only about a
 # fifth faster than 4 at a time, and lesson 09's kernel peaked 0.5 GB higher (2.0 GB against 1.5)
-interrupted = False  # whether Ctrl-C stopped the last fgsm, pgd or eot (its images are kept; the command line says so)
-PGD_STEP_SHARE = 2.5  # each step moves 2.5 * budget / steps (Madry et al.'s rule), so the walk can cross the ball
+_MAKE_STEP_METHOD = {"adam": "adam", "fgsm": "sign", "pgd": "sign", "mifgsm": "momentum", "eot": "sign"}
+
+
+@dataclass
+class AttackResult:
+    """What `attack` made, and how well it worked: one row per image.
+
+    `success` is measured where the method makes its promise: for every
+    method, the model's top class on the attacked image (the target, or a
+    class outside the photo's own and its near neighbours); for EOT, on the
+    image as saved (rounded to 8 bits), after `then` (e.g. the JPEG) and, with
+    random transforms, on at least SURVIVAL_SHARE of `shots` fresh draws.
+    """
+
+    images: np.ndarray  # float32 [n, h, w, 3] in [0, 1], the attacked images
+    success: np.ndarray  # bool [n]
+    before: np.ndarray  # float32 [n, 1000]: the model's probabilities for the photos
+    after: np.ndarray  # float32 [n, 1000]: ... for the attacked images
+    linf_255: np.ndarray  # float [n]: each image's largest change of one value, in levels of 255
+    l2_255: np.ndarray  # float [n]: each image's Euclidean length of the change, in levels of 255
+    method: str
+    epsilon_255: float
+    norm: str
+    labels: list[int]
+    targets: list[int] | None
+    steps: int  # steps made (the most any image took)
+    interrupted: bool  # Ctrl-C stopped it: the images are as far as they got
+    seconds: float
+    draws: int = 1  # views averaged at each step (EOT)
+    as_saved: np.ndarray | None = None  # EOT: bool [n], succeeds as saved (8 bits)
+    after_then: np.ndarray | None = None  # EOT: bool [n], succeeds after `then` of the saved image
+    shot_share: np.ndarray | None = None  # EOT with random transforms: float [n], share of fresh shots it fools
+    shots: int = 0  # how many fresh shots shot_share counts
+
+    @property
+    def fooled(self) -> np.ndarray:
+        """bool [n]: whether the model's top class on the attacked image is a success (without EOT's promises)."""
+        tops = self.after.argmax(axis=1)
+        wanted = [None] * len(tops) if self.targets is None else self.targets
+        return np.array([_succeeded(int(t), y, w) for t, y, w in zip(tops, self.labels, wanted)], dtype=bool)
+
+    @property
+    def count(self) -> int:
+        """How many images succeeded."""
+        return int(self.success.sum())
+
+    def __repr__(self) -> str:
+        aim = "untargeted" if self.targets is None else f"targets {', '.join(sorted({class_name(t) for t in self.targets}))}"
+        state = " (interrupted)" if self.interrupted else ""
+        extra = ""
+        if self.as_saved is not None:
+            extra = f"; as saved {int(self.as_saved.sum())}, after `then` {int(self.after_then.sum())}"
+            if self.shot_share is not None:
+                extra += f", fresh shots {100 * self.shot_share.mean():.0f}% on average"
+        return (f"AttackResult({self.method} {self.epsilon_255:g}/255 {self.norm}, {aim}: {self.count} of "
+                f"{len(self.success)} succeed{extra}; {self.steps} steps in {self.seconds:.1f}s{state})")
 
 
 def _labels(values: Sequence[int | str], count: int, name: str) -> list[int]:
@@ -60,9 +132,31 @@ def check_budget_255(epsilon_255: float) -> float:
     return float(epsilon_255)
 
 
-def _budget(epsilon_255: float) -> float:
-    """The budget in [0, 1] pixel units."""
-    return check_budget_255(epsilon_255) / 255
+def check_batch_size(batch_size: int) -> int:
+    """A number of images per compiled step (ValueError unless a whole number >= 1)."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size is how many images go through the model at once, a whole number >= 1; "
+                         f"got {batch_size!r}.")
+    return batch_size
+
+
+def _check_method(method: str, norm: str, steps: int | None) -> int:
+    """The method's number of steps, once method, norm and steps are known to go together (else ValueError)."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}.")
+    if norm not in NORMS:
+        raise ValueError(f"norm must be one of {NORMS}, got {norm!r}.")
+    if method == "mifgsm" and norm != "linf":
+        raise ValueError("mifgsm takes signed steps: an L-inf attack (norm='linf'); for an L2 budget use pgd.")
+    if method == "fgsm":
+        if steps not in (None, 1):
+            raise ValueError(f"fgsm is one step of the whole budget: leave steps unset (got steps={steps!r}); "
+                             "for more steps use pgd or mifgsm.")
+        return 1
+    steps = STEPS[method] if steps is None else steps
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= 10_000:
+        raise ValueError(f"steps must be a whole number from 1 to 10000, got {steps!r}.")
+    return steps
 
 
 def _random_start(images: np.ndarray, epsilon: float, norm: str, rng: np.random.Generator) -> np.ndarray:
@@ -76,91 +170,202 @@ def _random_start(images: np.ndarray, epsilon: float, norm: str, rng: np.random.
     return np.clip(images + change, 0.0, 1.0).astype(np.float32)
 
 
-def pgd(model: keras.Model, images: np.ndarray, labels: Sequence[int | str], epsilon_255: float, *,
-        steps: int = PGD_STEPS, step_255: float | None = None, norm: str = "linf",
-        targets: Sequence[int | str] | None = None, random_start: bool = True, seed: int | None = None,
-        transforms: Transform | list[Transform] | None = None, batch_size: int = ATTACK_BATCH,
-        until_fooled: bool = False) -> np.ndarray:
-    """Projected gradient descent on a batch: the attacked images, float32 [n, h, w, 3] in [0, 1].
+def _eot_threat(transforms, then, draws) -> tuple[Transform | None, Transform | None, int]:
+    """EOT's (random transforms, then, draws): by default the camera threat, camera shots saved as JPEG 75."""
+    transforms = as_transform(transforms)
+    if transforms is None and then is None:
+        transforms, then = _default_threat()
+    if draws is None:
+        draws = EOT_DRAWS if transforms is not None else 1
+    views(draws, transforms, then)  # checks draws against the transforms
+    return transforms, then, draws
 
-    images: [n, size, size, 3] (or one image) at the model's size; labels:
-        each image's true class (name or id).
+
+_THREAT: list = []
+
+
+def _default_threat() -> tuple[Transform, Transform]:
+    """The camera and the JPEG of EOT's default threat: the same objects every time, so their compiled step is reused."""
+    if not _THREAT:
+        _THREAT.extend([camera(), jpeg(JPEG_QUALITY)])
+    return _THREAT[0], _THREAT[1]
+
+
+def attack(model: keras.Model, images: np.ndarray, labels: Sequence[int | str], method: str = "pgd",
+           epsilon_255: float = 2.0, *, targets: Sequence[int | str] | None = None, steps: int | None = None,
+           draws: int | None = None, transforms: Transform | list[Transform] | None = None,
+           then: Transform | None = None, norm: str = "linf", step_255: float | None = None,
+           random_start: bool | None = None, until_fooled: bool = False, stop_at: float | None = None,
+           seed: int | None = None, shots: int = SHOTS, batch_size: int = ATTACK_BATCH,
+           callback: Callable[[int, int], None] | None = None) -> AttackResult:
+    """Attack a batch of photos within a budget; returns an AttackResult.
+
+    images: [n, size, size, 3] (or one image) in [0, 1] at the model's size;
+        labels: each image's true class (name or id).
+    method: "adam", "fgsm", "pgd" (default), "mifgsm" or "eot" (module docstring).
     epsilon_255: the budget in levels of 255, L-inf or L2 (`norm`).
-    steps, step_255: how many steps, and how far each goes (default
-        2.5 * budget / steps).
     targets: None for an untargeted attack, which pushes down the
         probability of the true class and its near neighbours together (what
         `fooled` asks of it); else a class for each image, pushed up.
-    transforms: random transforms applied before every forward pass (EOT).
-    seed: the random start and the transforms' draws; None: the run's seed
-        (SEECAT_SEED, lib.seeds).
-    until_fooled: stop each image at the first step at which it fools the
-        model (as `fooled` judges it) and return it as it was then; only the
-        others take the next step. For success rates, where only whether the
-        attack succeeds counts: a stopped image is barely across the line,
-        so a defence or another network undoes it more easily than a full
-        attack. Not with transforms (a fooled random draw proves little).
-    Ctrl-C (or the notebook's stop button) returns the images as far as they
-    got and sets `lib.attacks.interrupted` to True until the next attack.
-    batch_size: how many images go through the model at once. The result
-        does not depend on it without transforms (each image's step is its
-        own); memory grows with it (the backward pass keeps every layer's output).
+    steps: how many steps (default: STEPS[method]); step_255: how far each
+        goes, in levels of 255 (default: STEP_RULE[method]).
+    random_start: start from a random point of the budget (default: pgd and eot do).
+    draws, transforms, then (eot): each step averages the loss over `draws`
+        views of each image (lib.transforms.views): the image itself, and
+        draws - 1 random draws of `transforms`, every view then going through
+        `then`. Leave all three unset for the camera threat: camera shots
+        (lib.transforms.camera()) and a JPEG at quality 75, EOT_DRAWS views.
+        EOT_DRAWS views of 224 x 224 take about EOT_DRAWS times a PGD step.
+    shots (eot with transforms): the fresh random draws it is judged on.
+    until_fooled: stop each image at the first step at which it succeeds and
+        keep it as it was then; only the others take the next step (for
+        success rates, where only whether it gets there counts: a stopped
+        image is barely across the line). stop_at (targeted): stop each
+        image once p(target) >= stop_at. Neither with eot.
+    seed: the random start and the transforms' draws (None: the run's seed,
+        SEECAT_SEED, lib.seeds); EOT's fresh shots come from a stream of
+        their own, never the attack's.
+    batch_size: how many images go through the model at once (memory grows
+        with it); for eot, views: batch_size // draws photos at a time, at
+        least one. Without transforms the result does not depend on it.
+    callback: called as callback(steps done, steps in all) after every step
+        (with several parts of batch_size photos, counted over all of them).
+    Ctrl-C (or the notebook's stop button) ends it early: the result holds
+    the images as far as they got, with `interrupted` True.
     """
-    global interrupted
-    interrupted = False
+    began = time.perf_counter()
     check_model(model)
     batch = check_image(images)
     size = model_input_size(model)
     if batch.shape[1:3] != (size, size):
         raise ValueError(f"{model.name} takes {size}x{size} images, got {batch.shape[2]}x{batch.shape[1]}; load them "
                          f"with lib.load_image(path, size={size}).")
-    if norm not in NORMS:
-        raise ValueError(f"norm must be one of {NORMS}, got {norm!r}.")
-    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= 10_000:
-        raise ValueError(f"steps must be a whole number from 1 to 10000, got {steps!r}.")
-    if until_fooled and transforms is not None:
-        raise ValueError("until_fooled judges each step's own forward pass, which transforms make random: "
-                         "leave it False for EOT, and judge the result with survival().")
-    check_batch_size(batch_size)
-    epsilon, seed = _budget(epsilon_255), seed_or_default(seed)
-    step = PGD_STEP_SHARE * epsilon / steps if step_255 is None else _budget(step_255)
+    steps = _check_method(method, norm, steps)
     true = _labels(labels, len(batch), "labels")
     wanted = None if targets is None else _labels(targets, len(batch), "targets")
-    if epsilon == 0 or step == 0:
-        return batch.copy()
-    current = _random_start(batch, epsilon, norm, np.random.default_rng(seed)) if random_start else batch.copy()
-    attack = _compiled(model, batch.shape[1:], norm, as_transform(transforms))
-    attack.direction.assign(1.0 if wanted is None else -1.0)
-    attack.rate.assign(step)
-    attack.generator.reset_from_seed(seed)
+    eot = method == "eot"
+    if eot:
+        transforms, then, draws = _eot_threat(transforms, then, draws)
+    elif transforms is not None or then is not None or draws is not None:
+        raise ValueError(f"draws, transforms and then belong to method='eot' (expectation over transformation), "
+                         f"not {method!r}.")
+    if (until_fooled or stop_at is not None) and eot:
+        raise ValueError("until_fooled and stop_at judge each step's own forward pass, which EOT's views make "
+                         "random: leave them unset for eot (its result says where it survives).")
+    if stop_at is not None and (wanted is None or isinstance(stop_at, bool) or not isinstance(stop_at, Real)
+                                or not 0 < stop_at <= 1):
+        raise ValueError(f"stop_at is a probability in (0, 1] for a targeted attack (targets=...), got {stop_at!r}.")
+    if isinstance(shots, bool) or not isinstance(shots, int) or not 1 <= shots <= 1000:
+        raise ValueError(f"shots must be a whole number from 1 to 1000, got {shots!r}.")
+    check_batch_size(batch_size)
+    epsilon, seed = check_budget_255(epsilon_255) / 255, seed_or_default(seed)
+    if step_255 is not None and (isinstance(step_255, bool) or not isinstance(step_255, Real) or not 0 <= step_255 <= 255):
+        raise ValueError(f"step_255 is how far each step goes, in levels of 255 (0.5 means half a level), from 0 to "
+                         f"255; got {step_255!r}.")
+    step = _default_step(method, epsilon, steps) if step_255 is None else step_255 / 255
+    random_start = method in ("pgd", "eot") if random_start is None else bool(random_start)
+    attacked, made, interrupted = batch.copy(), 0, False
+    if epsilon > 0 and step > 0:
+        compiled = _compiled(model, batch.shape[1:], method, norm, transforms, then, draws or 1)
+        photos_per_pass = max(1, batch_size // (draws or 1))  # EOT's views count: memory grows with the views
+        attacked, made, interrupted = _run(compiled, batch, true, wanted, epsilon, step, steps, seed, random_start,
+                                           until_fooled, stop_at, photos_per_pass, callback)
+    seconds = time.perf_counter() - began
+    before, after = predict_batch(model, batch), predict_batch(model, attacked)
+    change = attacked.astype(np.float64) - batch.astype(np.float64)
+    result = AttackResult(attacked, np.zeros(len(batch), bool), before, after,
+                          np.abs(change).max(axis=(1, 2, 3)) * 255, np.sqrt((change**2).sum(axis=(1, 2, 3))) * 255,
+                          method, epsilon * 255, norm, true, wanted, made, interrupted, seconds, draws or 1)
+    result.success = result.fooled
+    if eot:
+        _judge_eot(model, result, transforms, then, shots, seed)
+    return result
+
+
+def _default_step(method: str, epsilon: float, steps: int) -> float:
+    """Each step's size in [0, 1] units (STEP_RULE)."""
+    return {"adam": 1 / 255, "fgsm": epsilon, "mifgsm": epsilon / steps}.get(method, PGD_STEP_SHARE * epsilon / steps)
+
+
+def _run(compiled: "_Compiled", batch: np.ndarray, true: list[int], wanted: list[int] | None, epsilon: float,
+         step: float, steps: int, seed: int, random_start: bool, until_fooled: bool, stop_at: float | None,
+         batch_size: int, callback: Callable[[int, int], None] | None) -> tuple[np.ndarray, int, bool]:
+    """The attack's loop, a part of the batch at a time: (the attacked images, steps made, whether interrupted)."""
+    current = _random_start(batch, epsilon, compiled.norm, np.random.default_rng(seed)) if random_start else batch.copy()
+    compiled.direction.assign(1.0 if wanted is None else -1.0)
+    compiled.rate.assign(step)
+    compiled.update.restart(seed)
     aims = np.stack([_aim(true[k] if wanted is None else wanted[k], wanted is None) for k in range(len(batch))])
-    attacked = batch.copy()
-    for part in _parts(np.arange(len(batch)), batch_size):
+    attacked, most, parts = batch.copy(), 0, _parts(np.arange(len(batch)), batch_size)
+    for number, part in enumerate(parts):
         going, made = part, 0  # going: the images of this part that take the next step
-        _load(attack, batch[going], current[going], aims[going], epsilon)
+        _load(compiled, batch[going], current[going], aims[going], epsilon)
+        compiled.update.forget()
         try:
             for made in range(1, steps + 1):
-                _, probabilities, scored = attack.update()
-                if until_fooled:
-                    done = np.array([_succeeded(int(top), true[k], None if wanted is None else wanted[k])
-                                     for top, k in zip(probabilities.numpy().argmax(axis=1), going)])
+                _, probabilities, scored = compiled.update()
+                if callback is not None:
+                    callback(number * steps + made, len(parts) * steps)
+                if until_fooled or stop_at is not None:
+                    done = _done(probabilities.numpy(), going, true, wanted, stop_at)
                     if done.any():  # these stop as they were scored; the others go on, fewer at a time
                         attacked[going[done]] = scored.numpy()[done]
-                        current[going[~done]] = attack.pixels.image().numpy()[~done]
+                        current[going[~done]] = compiled.pixels.image().numpy()[~done]
+                        compiled.update.keep(~done)
                         going = going[~done]
                         if not len(going):
                             break
-                        _load(attack, batch[going], current[going], aims[going], epsilon)
+                        _load(compiled, batch[going], current[going], aims[going], epsilon)
         except KeyboardInterrupt:  # Ctrl-C or the notebook's stop button: keep the attack as far as it got
-            interrupted = True
-            attacked[going] = attack.pixels.image().numpy()
+            attacked[going] = compiled.pixels.image().numpy()
             later = "" if part[-1] == len(batch) - 1 else f"; {_images_named(part[-1] + 1, len(batch))} left untouched"
             print(f"Interrupted after {made - 1} of {steps} steps on {_images_named(part[0], part[-1] + 1)}: "
                   f"returning the images as they are now{later}.")
-            return attacked
+            return attacked, max(most, made - 1), True
         if len(going):
-            attacked[going] = attack.pixels.image().numpy()
-    return attacked
+            attacked[going] = compiled.pixels.image().numpy()
+        most = max(most, made)
+    return attacked, most, False
+
+
+def _done(probabilities: np.ndarray, going: np.ndarray, true: list[int], wanted: list[int] | None,
+          stop_at: float | None) -> np.ndarray:
+    """bool [len(going)]: which images stop here (until_fooled: they succeed; stop_at: p(target) reached it)."""
+    if stop_at is not None:
+        return np.array([probabilities[row, wanted[k]] >= stop_at for row, k in enumerate(going)])
+    return np.array([_succeeded(int(top), true[k], None if wanted is None else wanted[k])
+                     for top, k in zip(probabilities.argmax(axis=1), going)])
+
+
+def _judge_eot(model: keras.Model, result: AttackResult, transforms: Transform | None, then: Transform | None,
+               shots: int, seed: int) -> None:
+    """Fill in where an EOT attack must succeed: as saved, after `then`, and on fresh shots (with transforms)."""
+    saved = np.round(result.images * 255).astype(np.float32) / 255  # what a PNG file keeps
+    judge = {"labels": result.labels, "targets": result.targets}
+    result.as_saved = fooled(model, saved, **judge)
+    result.after_then = result.as_saved if then is None else fooled(model, transformed(saved, then, seed), **judge)
+    result.success = result.as_saved & result.after_then
+    if transforms is not None:
+        result.shots = shots
+        result.shot_share = survival(model, saved, result.labels, shot(transforms, then), draws=shots,
+                                     targets=result.targets, seed=seed)
+        result.success &= result.shot_share >= SURVIVAL_SHARE
+
+
+def pgd(model: keras.Model, images: np.ndarray, labels: Sequence[int | str], epsilon_255: float, *,
+        steps: int = PGD_STEPS, **settings) -> np.ndarray:
+    """`attack(..., method="pgd").images`: projected gradient descent, the attacked images float32 [n, h, w, 3].
+
+    A shortcut for the lessons; every keyword of `attack` (norm, targets,
+    step_255, random_start, until_fooled, seed, batch_size) works here too.
+    """
+    return attack(model, images, labels, "pgd", epsilon_255, steps=steps, **settings).images
+
+
+def fgsm(model: keras.Model, images: np.ndarray, labels: Sequence[int | str], epsilon_255: float, *,
+         targets: Sequence[int | str] | None = None, **settings) -> np.ndarray:
+    """`attack(..., method="fgsm").images`: the fast gradient sign method, one signed step of the whole L-inf budget."""
+    return attack(model, images, labels, "fgsm", epsilon_255, targets=targets, **settings).images
 
 
 def _images_named(first: int, stop: int) -> str:
@@ -192,27 +397,21 @@ def _load(attack: "_Compiled", photos: np.ndarray, pixels: np.ndarray, aims: np.
     attack.pixels.reset(photos, epsilon, pixels)
 
 
-def check_batch_size(batch_size: int) -> int:
-    """A number of images per compiled step (ValueError unless a whole number >= 1)."""
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size is how many images go through the model at once, a whole number >= 1; "
-                         f"got {batch_size!r}.")
-    return batch_size
-
-
 class _Compiled:
     """One attack's compiled step, with the variables that the next call points at its own photos and budget."""
 
-    def __init__(self, model: keras.Model, shape: tuple, norm: str, transforms: Transform | None):
-        self.model, self.transforms = model, transforms  # held, so that the key's ids stay theirs
+    def __init__(self, model: keras.Model, shape: tuple, method: str, norm: str, transforms: Transform | None,
+                 then: Transform | None, draws: int):
+        self.model, self.transforms, self.then, self.norm = model, transforms, then, norm  # held: the key's ids stay theirs
         self.aims = _any_batch(np.zeros((1, NUM_CLASSES), np.float32), "aims")
         self.direction = tf.Variable(1.0, trainable=False, name="direction")  # 1: push the aims down; -1: up (targeted)
         objective = _log_probability(self.aims, self.direction)
         self.pixels = _AnyBatchPixels(shape, norm)
         self.rate = tf.Variable(0.0, trainable=False, name="step")
-        self.generator = tf.random.Generator.from_seed(0)
-        self.update = make_step(model, objective, self.pixels, method="sign" if norm == "linf" else "l2",
-                                learning_rate=self.rate, transforms=transforms, generator=self.generator)
+        seen = None if transforms is None and then is None else views(draws, transforms, then)
+        direction = "l2" if _MAKE_STEP_METHOD[method] == "sign" and norm == "l2" else _MAKE_STEP_METHOD[method]
+        self.update = make_step(model, objective, self.pixels, method=direction, learning_rate=self.rate,
+                                transforms=seen, generator=tf.random.Generator.from_seed(0))
 
 
 def _any_batch(value: np.ndarray, name: str) -> tf.Variable:
@@ -238,54 +437,41 @@ def _log_probability(aims: tf.Variable, direction: tf.Variable | float = 1.0) ->
     With one class in an aim it is minus that class's cross-entropy; with a
     class and its near neighbours, the log of their probabilities summed.
     Minimised with direction 1 it pushes the aims down (untargeted), with -1
-    up (targeted): one compiled step serves both.
+    up (targeted): one compiled step serves both. With k views of each image
+    (EOT: logits [k * n, 1000], view j of image i in row j * n + i) the aims
+    repeat k times and the mean runs over every view.
     """
     def loss(logits: tf.Tensor, image: tf.Tensor) -> tf.Tensor:
-        aimed = tf.where(aims > 0, logits, tf.fill(tf.shape(logits), -np.inf))
+        repeated = tf.tile(aims, [tf.shape(logits)[0] // tf.shape(aims)[0], 1])
+        aimed = tf.where(repeated > 0, logits, tf.fill(tf.shape(logits), -np.inf))
         return direction * tf.reduce_mean(tf.reduce_logsumexp(aimed, axis=1) - tf.reduce_logsumexp(logits, axis=1))
 
     return Objective(loss, "log p(the aimed classes)")
 
 
-COMPILED_KEPT = 4  # the last attacks' compiled steps, kept for calls that differ only in photos, labels, budget, step
-# or seed (each holds its model: at most this many models are kept alive by the attacks)
+COMPILED_KEPT = 8  # the last attacks' compiled steps, kept for calls that differ only in photos, labels, budget, step
+# or seed (each holds its model: at most this many models are kept alive by the attacks). Lesson 09 runs seven kinds.
 _COMPILED: OrderedDict[tuple, _Compiled] = OrderedDict()
 
 
-def _compiled(model: keras.Model, shape: tuple, norm: str, transforms: Transform | None) -> _Compiled:
-    """The compiled step for this model, image shape [h, w, 3], norm and transforms: traced once, then reused for any
-    number of images, untargeted or targeted.
+def _compiled(model: keras.Model, shape: tuple, method: str, norm: str, transforms: Transform | None,
+              then: Transform | None, draws: int) -> _Compiled:
+    """The compiled step for this model, image shape [h, w, 3], method, norm and EOT views: traced once, then reused
+    for any number of images, untargeted or targeted.
 
     A success curve runs the same attack at many budgets, and a loop over
     photos one at a time the same attack on each: tracing a step takes about
     a second, far longer than an FGSM step itself.
     """
-    key = (id(model), shape, norm, id(transforms))
+    kind = "sign" if method in ("fgsm", "pgd") else method  # fgsm and pgd share one step (eot's differs by its views)
+    key = (id(model), shape, kind, norm, id(transforms), id(then), draws)
     if key in _COMPILED:
         _COMPILED.move_to_end(key)
     else:
-        _COMPILED[key] = _Compiled(model, shape, norm, transforms)
+        _COMPILED[key] = _Compiled(model, shape, method, norm, transforms, then, draws)
         while len(_COMPILED) > COMPILED_KEPT:
             _COMPILED.popitem(last=False)
     return _COMPILED[key]
-
-
-def fgsm(model: keras.Model, images: np.ndarray, labels: Sequence[int | str], epsilon_255: float, *,
-         targets: Sequence[int | str] | None = None) -> np.ndarray:
-    """The fast gradient sign method: one signed step of the whole L-inf budget, from the photo itself."""
-    return pgd(model, images, labels, epsilon_255, steps=1, step_255=epsilon_255, targets=targets, random_start=False)
-
-
-def eot(model: keras.Model, images: np.ndarray, labels: Sequence[int | str], epsilon_255: float, *,
-        transforms: Transform | list[Transform], steps: int = 4 * PGD_STEPS, **settings) -> np.ndarray:
-    """PGD through random transforms (expectation over transformation): an attack that survives them.
-
-    transforms: what the attack must survive, e.g. lib.transforms.camera();
-    each step sees one random draw, so EOT takes more steps than plain PGD.
-    """
-    if transforms is None:
-        raise ValueError("eot needs the transforms the attack must survive, e.g. lib.transforms.camera().")
-    return pgd(model, images, labels, epsilon_255, steps=steps, transforms=transforms, **settings)
 
 
 def fooled(model: keras.Model, images: np.ndarray, labels: Sequence[int | str],
@@ -323,17 +509,26 @@ def fooled_count(model: keras.Model, images: np.ndarray, labels: Sequence[int | 
     return int(fooled(model, batch[tried], chosen, wanted).sum()), int(tried.sum())
 
 
-def transformed(images: np.ndarray, transform: Transform | list[Transform], seed: int | None = None) -> np.ndarray:
-    """The images after one random draw of `transform`, at their own size: float32 [n, h, w, 3] in [0, 1].
+def fresh_generator(seed: int | None = None) -> tf.random.Generator:
+    """A generator for judging random transforms: a stream split off `seed`'s, so that its draws are never those an
+    attack made with the same seed trained on (None: the run's seed)."""
+    return tf.random.Generator.from_seed(seed_or_default(seed)).split(1)[0]
+
+
+def transformed(images: np.ndarray, transform: Transform | list[Transform], seed: int | None = None, *,
+                generator: tf.random.Generator | None = None) -> np.ndarray:
+    """The images after one random draw of `transform` (each image its own), at their own size: float32 [n, h, w, 3].
 
     transform: a defence (lib.transforms.jpeg(75), blur(1.0)) or what a
-        camera does (lib.transforms.camera()); `seed` picks the draw (None: the run's seed).
+        camera does (lib.transforms.camera()); `seed` picks the draws (None:
+        the run's seed), or `generator` goes on drawing from its stream.
     """
     batch = check_image(images)
     transform = as_transform(transform)
     if transform is None:
         raise ValueError("transform is missing: pass one from lib.transforms, e.g. lib.transforms.jpeg(75).")
-    changed = transform(tf.constant(batch), tf.random.Generator.from_seed(seed_or_default(seed)))
+    generator = tf.random.Generator.from_seed(seed_or_default(seed)) if generator is None else generator
+    changed = transform(tf.constant(batch), generator)
     return np.clip(resize_to(changed, batch.shape[1]).numpy() if changed.shape[1:3] != batch.shape[1:3]
                    else changed.numpy(), 0.0, 1.0)
 
@@ -344,30 +539,42 @@ def survival(model: keras.Model, images: np.ndarray, labels: Sequence[int | str]
     """For each attacked image, the share of `draws` random draws of `transform` after which it still fools the model.
 
     A transform without randomness (JPEG, blur) needs one draw; a camera
-    (lib.transforms.camera()) needs many, e.g. 10. Draw k uses seed + k (seed None: the run's seed).
+    (lib.transforms.camera()) needs many, e.g. 20. Each image gets draws of
+    its own, from `fresh_generator(seed)`: never the draws an attack made
+    with the same seed saw (seed None: the run's seed).
     """
     if isinstance(draws, bool) or not isinstance(draws, int) or not 1 <= draws <= 1000:
         raise ValueError(f"draws must be a whole number from 1 to 1000, got {draws!r}.")
-    batch, seed = check_image(images), seed_or_default(seed)
-    return np.mean([fooled(model, transformed(batch, transform, seed + draw), labels, targets)
-                    for draw in range(draws)], axis=0)
+    batch, generator = check_image(images), fresh_generator(seed)
+    count = len(batch)
+    labels = _labels(labels, count, "labels")
+    targets = None if targets is None else _labels(targets, count, "targets")
+    per_pass = max(1, SURVIVAL_BATCH // count)  # draws judged in one forward pass; each drawn on its own, in order
+    held = []
+    for first in range(0, draws, per_pass):
+        copies = min(per_pass, draws - first)
+        shots = np.concatenate([transformed(batch, transform, generator=generator) for _ in range(copies)])
+        held.append(fooled(model, shots, labels * copies, None if targets is None else targets * copies,
+                           batch_size=SURVIVAL_BATCH))
+    return np.concatenate(held).reshape(draws, count).mean(axis=0)
 
 
 def success_rate(models: keras.Model | Sequence[keras.Model], images: np.ndarray, labels: Sequence[int | str],
-                 attack: Callable[..., np.ndarray], budgets: Sequence[float],
+                 attack: Callable[..., np.ndarray | AttackResult], budgets: Sequence[float],
                  targets: Sequence[int | str] | None = None) -> dict[str, np.ndarray]:
     """The share of images each model gets wrong after `attack`, at each budget: {model name: [rate per budget]}.
 
     attack: called as attack(images, labels, epsilon_255) (plus targets= for
-        a targeted attack) and returning the attacked images, e.g.
-        `functools.partial(lib.attacks.pgd, source_model)`; the models it is
-        judged on may include other networks (transfer).
+        a targeted attack) and returning the attacked images or an
+        AttackResult, e.g. `functools.partial(lib.pgd, source_model)`; the
+        models it is judged on may include other networks (transfer).
     budgets: in levels of 255; 0 measures the photos untouched.
     """
     models = [models] if isinstance(models, keras.Model) else list(models)
     rates = {model.name: [] for model in models}
     for budget in budgets:
         attacked = attack(images, labels, budget) if targets is None else attack(images, labels, budget, targets=targets)
+        attacked = attacked.images if isinstance(attacked, AttackResult) else attacked
         for model in models:
             rates[model.name].append(float(fooled(model, attacked, labels, targets).mean()))
     return {name: np.array(values) for name, values in rates.items()}

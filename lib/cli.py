@@ -6,6 +6,7 @@
     seecat ideal --channel block10:7 --out outputs/block10_7.png
     seecat attack data/dog.png --target "Siamese cat" --eps 4 --out outputs/dog_as_cat.png
     seecat attack data/dog.png --untargeted --method pgd --eps 2 --out outputs/dog_pgd.png
+    seecat attack data/dog.png --target "Siamese cat" --method eot --eps 8 --out outputs/dog_cat_camera.png
     seecat explain data/cat.png --method gradcam --out outputs/cat_gradcam.png
     seecat dream data/cat.png --layer block6 --out outputs/cat_dream.png
     seecat layers
@@ -17,7 +18,7 @@ with status 2 and a one-line error on stderr, before TensorFlow loads where
 it can: names, files, LAYER:INDEX and the --out path are checked first; a
 layer name or channel index once the model has loaded. `ideal`, `attack` and
 `dream` draw a progress bar on stderr when it is a terminal (--quiet hides
-it; attack's fgsm, pgd and eot, which report no steps, print one line). If
+it). If
 the image can't be saved after all, it goes to a fallback file and the
 message says where (exit status 1): the work is never lost.
 """
@@ -34,21 +35,19 @@ import tempfile
 import time
 from pathlib import Path
 
-from .names import ATTRIBUTION_METHODS, RECIPES
+from .names import ATTACK_METHODS, ATTACK_STEPS, ATTRIBUTION_METHODS, EOT_DRAWS, MAX_DRAWS, RECIPES
 
 EXIT_BAD_INPUT, EXIT_SAVED_ELSEWHERE = 2, 1
 BAR_WIDTH = 30
-ATTACK_LEARNING_RATE = 1 / 255
 DEFAULT_METHOD = "gradcam"
 FIGURE_FORMATS = (".png", ".jpg", ".jpeg", ".webp")  # what matplotlib's savefig writes of lib.images.SAVE_FORMATS
 FIGURE_DPI = 150
 CHANNEL_EXAMPLE = "block10:7"
 MAX_OCTAVES, MAX_STEPS_PER_OCTAVE = 8, 1000  # lib.features.deep_dream's limits, checked here before TensorFlow loads
-ATTACK_METHODS = ("adam", "fgsm", "pgd", "eot")  # lesson 03's Adam loop, then lib.attacks's three
-ATTACK_STEPS = {"adam": 200, "fgsm": 1, "pgd": 10, "eot": 40}  # default --steps (lib.attacks: PGD_STEPS, 4x for EOT)
-MAX_ATTACK_STEPS = 10_000  # lib.attacks.pgd's limit, checked here before TensorFlow loads
+COMMAND_STEPS = {**ATTACK_STEPS, "adam": 200}  # default --steps: lib.attack's, but up to 200 for adam, which stops early
+MAX_ATTACK_STEPS = 10_000  # lib.attack's limit, checked here before TensorFlow loads
 ATTACK_STOP_AT = 0.9  # adam, targeted: stop once p(target) reaches this (lib.optimise_image's default)
-EOT_JPEG_QUALITY = 75  # eot survives lib.transforms.camera() and then a JPEG at this quality
+EOT_JPEG_QUALITY = 75  # eot's threat: lib.transforms.camera() shots, each (and the image itself) saved as this JPEG
 
 
 class UsageError(Exception):
@@ -157,13 +156,19 @@ def build_parser() -> Parser:
     attack.add_argument("--method", type=_method_in(ATTACK_METHODS), default="adam",
                         help=f"adam (default: lesson 03's Adam loop; with a target it stops once p(target) >= "
                              f"{ATTACK_STOP_AT}), fgsm (one signed step of the whole budget; --steps is ignored), "
-                             f"pgd (signed steps from a random start, kept within the budget) or eot (pgd through "
-                             f"a random camera shot and a JPEG at quality {EOT_JPEG_QUALITY}, so the attack "
-                             f"survives them)")
+                             f"pgd (signed steps from a random start, kept within the budget), mifgsm (signed steps "
+                             f"with momentum, made to transfer to other networks) or eot (each step averages "
+                             f"--draws views: the image as saved and random camera shots, all saved as JPEG "
+                             f"{EOT_JPEG_QUALITY}; judged as saved, after the JPEG and on fresh shots)")
     attack.add_argument("--eps", type=_non_negative_float, default=4.0, help="L-inf budget in 0-255 units (default 4)")
     attack.add_argument("--steps", type=_positive_int,
-                        help=f"at most this many steps (default: the method's, {ATTACK_STEPS['adam']} for adam, "
-                             f"{ATTACK_STEPS['pgd']} for pgd, {ATTACK_STEPS['eot']} for eot; fgsm always takes one)")
+                        help=f"at most this many steps (default: the method's, {COMMAND_STEPS['adam']} for adam, "
+                             f"{COMMAND_STEPS['pgd']} for pgd and mifgsm, {COMMAND_STEPS['eot']} for eot; fgsm always "
+                             f"takes one)")
+    attack.add_argument("--draws", type=_at_most(MAX_DRAWS),
+                        help=f"eot only: views averaged at each step, the image as saved and draws - 1 camera shots "
+                             f"(default {EOT_DRAWS}; more survive more shots, and each step costs about that many "
+                             f"times a pgd step)")
     attack.add_argument("--out", required=True, help="where to save the changed image (.png)")
 
     explain = commands.add_parser("explain", parents=[shared], help="which pixels made the model say CLASS")
@@ -368,12 +373,13 @@ def run_ideal(args) -> dict:
 def run_attack(args) -> dict:
     """Change the photo within --eps (L-inf) by --method, towards --target or away from its own top class.
 
-    The report adds to the targeted Adam attack's keys: method, untargeted,
-    original and result (the top class before and after), fooled (untargeted:
-    the top class changed; targeted: it is the target). `success` is
-    `fooled`, except for adam with a target, where p(target) must also have
-    reached ATTACK_STOP_AT; `probability` is p(target) after, or untargeted
-    p(original class) after.
+    One lib.attack call. The report: method, untargeted, target, success
+    (lib.attack's: the top class is the target, or untargeted outside the
+    photo's class and its near neighbours; for eot, also as saved, after
+    the JPEG and on >= 80% of fresh shots), fooled (the top class alone),
+    probability (p(target) after; untargeted, p(original class) after),
+    original and result (the top class before and after), steps, the
+    change's size, interrupted, seconds; eot adds draws and survival.
     """
     import lib
 
@@ -385,67 +391,72 @@ def run_attack(args) -> dict:
                          "own class down (see: seecat attack --help)")
     if args.eps > 255:
         raise UsageError(f"--eps {args.eps:g} is in 0-255 pixel units and can't exceed 255 (try 4)")
-    steps = ATTACK_STEPS[args.method] if args.steps is None or args.method == "fgsm" else args.steps
-    if steps > MAX_ATTACK_STEPS and args.method != "adam":
+    if args.draws is not None and args.method != "eot":
+        raise UsageError(f"--draws belongs to --method eot (views averaged at each step), not {args.method}")
+    steps = COMMAND_STEPS[args.method] if args.steps is None or args.method == "fgsm" else args.steps
+    if steps > MAX_ATTACK_STEPS:
         raise UsageError(f"--steps {steps}: {args.method} takes at most {MAX_ATTACK_STEPS} steps")
     lib.load_image(args.image, size=None)  # a bad file fails here, before anything is written or loaded
     target = None if args.untargeted else lib.class_id_of(args.target)
     out = _check_out(args.out)
     model = lib.load_model(args.model)
+    from . import attacks, transforms
+
     image = lib.load_image(args.image, size=lib.model_input_size(model))
-    before = lib.predict(model, image)
-    original = int(before.argmax())
+    original = int(lib.predict(model, image).argmax())
     watched = original if target is None else target  # the class whose probability the attack moves
-    if args.method == "adam":
-        objective = -1 * lib.cross_entropy(original) if target is None else lib.cross_entropy(target)
-        result = lib.optimise_image(model, objective, image, num_steps=steps, learning_rate=ATTACK_LEARNING_RATE,
-                                    epsilon=args.eps / 255, stop_at=None if target is None else ATTACK_STOP_AT,
-                                    target=watched, callback=_progress_bar(args, lib.class_name(watched)))
-        attacked, after = result.image, result.probabilities
-        reached = result.reached or target is None  # untargeted, there is no p(target) to reach
-        steps, interrupted = result.num_steps, result.interrupted
-    else:
-        attacked, interrupted = _library_attack(args, model, image, original, target, steps)
-        after = lib.predict(model, attacked)
-        reached = True  # lib.attacks has no stopping rule: success is being fooled
+    settings = {"targets": None if target is None else [target], "steps": None if args.method == "fgsm" else steps}
+    if args.method == "adam" and target is not None:
+        settings["stop_at"] = ATTACK_STOP_AT
+    if args.method == "eot":
+        settings.update(draws=args.draws, transforms=transforms.camera(), then=transforms.jpeg(EOT_JPEG_QUALITY))
+    bar = _attack_bar(args, steps)
+    result = attacks.attack(model, image, [original], args.method, args.eps, callback=bar, **settings)
+    if bar is not None:
+        bar.finish(result)
+    before, after = result.before[0], result.after[0]
     top1 = int(after.argmax())
-    fooled = top1 != original if target is None else top1 == target
-    linf_255, l2_255 = lib.change_size_255(image, attacked)
     report = {"model": model.name, "method": args.method, "untargeted": target is None,
               "target": None if target is None else {"id": target, "name": lib.class_name(target)},
-              "success": bool(fooled and reached), "fooled": bool(fooled),
+              "success": bool(result.success[0]), "fooled": bool(result.fooled[0]),
               "probability": round(float(after[watched]), 6),
-              "original": _class(before, original), "result": _class(after, top1), "steps": steps,
-              "linf_255": round(linf_255, 3), "l2_255": round(l2_255, 3),
-              "top": _top(after, 3), "interrupted": interrupted, "out": str(out)}
-    _save(attacked, out, report)
+              "original": _class(before, original), "result": _class(after, top1), "steps": result.steps,
+              "linf_255": round(float(result.linf_255[0]), 3), "l2_255": round(float(result.l2_255[0]), 3),
+              "top": _top(after, 3), "interrupted": result.interrupted, "seconds": round(result.seconds, 2),
+              "out": str(out)}
+    if args.method == "eot":
+        shots = round(float(result.shot_share[0]) * result.shots)
+        report.update(draws=result.draws, survival={
+            "as_saved": bool(result.as_saved[0]), f"after_jpeg_{EOT_JPEG_QUALITY}": bool(result.after_then[0]),
+            "fresh_shots": {"fooled": shots, "of": result.shots, "needed": attacks.SURVIVAL_SHARE}})
+        if not result.success[0]:
+            print(f"seecat: the attack does not survive where eot promises it (as saved, after JPEG "
+                  f"{EOT_JPEG_QUALITY}, and on at least {attacks.SURVIVAL_SHARE:.0%} of {result.shots} fresh camera "
+                  f"shots): try more --draws (now {result.draws}), more --steps (now {result.steps}) or a larger --eps "
+                  f"(now {args.eps:g})", file=sys.stderr)
+    _save(result.images[0], out, report)
     return report
 
 
-def _library_attack(args, model, image, original: int, target: int | None, steps: int):
-    """lib.attacks' fgsm, pgd or eot on one image: (the attacked image, whether Ctrl-C stopped it).
+class AttackBar:
+    """A one-line progress bar on stderr for lib.attack's callback(steps done, steps in all)."""
 
-    They have no callback: one line on a terminal.
-    """
-    from . import attacks, transforms
+    def __init__(self, method: str, epsilon_255: float):
+        self.label, self.began = f"{method} within {epsilon_255:g}/255", time.perf_counter()
 
-    talk = not args.quiet and sys.stderr.isatty()
-    if talk:
-        print(f"{args.method}: {steps} step{'s' * (steps != 1)} within {args.eps:g}/255 ...", end="",
+    def __call__(self, done: int, total: int) -> None:
+        filled = round(BAR_WIDTH * done / max(total, 1))
+        print(f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {self.label}: step {done}/{total}", end="",
               file=sys.stderr, flush=True)
-    start = time.perf_counter()
-    settings = {} if target is None else {"targets": [target]}
-    if args.method == "fgsm":
-        attacked = attacks.fgsm(model, image, [original], args.eps, **settings)
-    elif args.method == "pgd":
-        attacked = attacks.pgd(model, image, [original], args.eps, steps=steps, norm="linf", **settings)
-    else:
-        attacked = attacks.eot(model, image, [original], args.eps, steps=steps, **settings,
-                               transforms=[transforms.camera(), transforms.jpeg(EOT_JPEG_QUALITY)])
-    if talk:
-        ending = "interrupted" if attacks.interrupted else "done"
-        print(f" {ending} in {time.perf_counter() - start:.1f}s", file=sys.stderr)
-    return attacked[0], attacks.interrupted
+
+    def finish(self, result) -> None:
+        ending = "interrupted" if result.interrupted else "done"
+        print(f"\r{self.label}: {result.steps} step{'s' * (result.steps != 1)} {ending} in "
+              f"{time.perf_counter() - self.began:.1f}s{' ' * BAR_WIDTH}", file=sys.stderr, flush=True)
+
+
+def _attack_bar(args, steps: int) -> AttackBar | None:
+    return None if args.quiet or not sys.stderr.isatty() else AttackBar(args.method, args.eps)
 
 
 def run_explain(args) -> dict:
@@ -552,7 +563,15 @@ def _print_human(command: str, report: dict) -> None:
             print(f"{marker} {row['name']:20s} {state:17s} {row['about']}")
     else:
         for key, value in report.items():
-            print(f"{key}: {value}")
+            if key != "survival":
+                print(f"{key}: {value}")
+        if "survival" in report:  # eot: where it survives, in words
+            survival, yes = report["survival"], {True: "yes", False: "no"}
+            shots = survival["fresh_shots"]
+            jpeg = next(key for key in survival if key.startswith("after_jpeg"))
+            print(f"survives: as saved {yes[survival['as_saved']]}, after JPEG {jpeg.rsplit('_', 1)[-1]} "
+                  f"{yes[survival[jpeg]]}, on {shots['fooled']} of {shots['of']} fresh camera shots "
+                  f"({shots['needed']:.0%} needed)")
 
 
 COMMANDS = {"classify": run_classify, "ideal": run_ideal, "attack": run_attack, "explain": run_explain,

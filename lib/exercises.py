@@ -23,14 +23,14 @@ import numpy as np
 from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log lines)
 import tensorflow as tf
 
-from .attacks import check_budget_255
+from .attacks import AttackResult, attack, check_budget_255
 from .attribution import DeletionCurve, hide_square
 from .classes import class_id_of, class_name, class_names
 from .images import data_path, load_image, resize_and_crop, side_by_side
 from .names import ATTRIBUTION_METHODS
 from .models import predict
-from .objectives import cross_entropy, total_variation
-from .optimise import Result, model_input_size, optimise_image
+from .objectives import total_variation
+from .optimise import Result, model_input_size
 
 GOAL_PROBABILITY = 0.9  # "the model is sure", as in the lessons
 FIRST_DOG, LAST_DOG = "Chihuahua", "Mexican hairless"  # ImageNet's dog breeds run from the one to the other
@@ -77,29 +77,26 @@ def total_variation_of(image: np.ndarray) -> float:
     return float(total_variation()(None, tf.constant(np.asarray(image, dtype=np.float32)[None])))
 
 
-def attack_probabilities(model: tf.keras.Model, image: np.ndarray, target: int | str, epsilon_255: float,
-                         num_steps: int = FOOLS_NUM_STEPS) -> np.ndarray:
-    """Probabilities float32 [1000] after `fools`' fixed attack (for a budget of 0: the image's own)."""
+def fools_attack(model: tf.keras.Model, image: np.ndarray, target: int | str, epsilon_255: float,
+                 num_steps: int = FOOLS_NUM_STEPS) -> AttackResult:
+    """`fools`' fixed attack on one image: lib.attack with Adam (lesson 03's loop), targeted, within the budget."""
     epsilon_255 = check_budget_255(epsilon_255)
-    if epsilon_255 == 0:
-        return predict(model, image)
-    epsilon = epsilon_255 / 255
-    result = optimise_image(model, cross_entropy(target), image, num_steps=num_steps, method="adam",
-                            learning_rate=FOOLS_STEP_SHARE * epsilon, epsilon=epsilon, stop_at=FOOLS_STOP_AT)
-    return result.probabilities
+    own = int(predict(model, image).argmax())  # the photo's class, as the model sees it
+    return attack(model, image, [own], "adam", epsilon_255, targets=[target], steps=num_steps,
+                  step_255=FOOLS_STEP_SHARE * epsilon_255, stop_at=FOOLS_STOP_AT)
 
 
 def fools(model: tf.keras.Model, image: np.ndarray, target: int | str, epsilon_255: float,
           num_steps: int = FOOLS_NUM_STEPS) -> bool:
     """Whether a fixed, short attack within an L-inf budget makes `target` the model's top class.
 
-    The attack: `lib.optimise_image` with Adam on the cross-entropy of `target`,
-    epsilon = epsilon_255 / 255, learning_rate a quarter of epsilon, at most
-    `num_steps` steps (it stops once p(target) >= 0.5).
-    image: float32 [size, size, 3] in [0, 1]. epsilon_255: the budget in levels of 255 (2 means 2/255).
+    The attack: `lib.attack(..., method="adam")`, lesson 03's loop, on the
+    cross-entropy of `target` within epsilon_255/255, each step's learning
+    rate a quarter of the budget, at most `num_steps` steps (it stops once
+    p(target) >= 0.5). image: float32 [size, size, 3] in [0, 1].
+    epsilon_255: the budget in levels of 255 (2 means 2/255).
     """
-    probabilities = attack_probabilities(model, image, target, epsilon_255, num_steps)
-    return int(np.argmax(probabilities)) == class_id_of(target)
+    return bool(fools_attack(model, image, target, epsilon_255, num_steps).success[0])
 
 
 # --- checking answers -------------------------------------------------------------------------
@@ -659,8 +656,8 @@ def check_blur_proof(model: tf.keras.Model, photos: np.ndarray, labels: list, bl
     if survived.sum() < needed:
         raise NotYet(f"✗ After a blur of {BLUR_PROOF_SIGMA:g} pixel your images fool the model on {survived.sum()} of "
                      f"the {kept.sum()} photos that the blur alone leaves right; at least {needed} are needed. Make "
-                     f"every step of the attack through the blur (lib.eot(..., transforms=transforms.blur("
-                     f"{BLUR_PROOF_SIGMA:g}))), with more steps if needed.")
+                     f"every step of the attack through the blur (lib.attack(..., method=\"eot\", "
+                     f"then=transforms.blur({BLUR_PROOF_SIGMA:g}))), with more steps if needed.")
     _verdict(f"every value within {largest:.2f}/255 of the photos (the budget is {BLUR_PROOF_BUDGET_255}/255)",
              f"after the blur, the model is still fooled on {survived.sum()} of the {kept.sum()} photos that the blur "
              "alone leaves right: a defence that only blurs is broken by an attacker who knows it")

@@ -1,4 +1,4 @@
-"""The models and recipes a student can name, checked without loading TensorFlow.
+"""The models, recipes and attacks a student can name, checked without loading TensorFlow.
 
 `lib.models` builds the models; this module only knows their names, where
 their weights come from and which one is the default, so that the command
@@ -27,6 +27,10 @@ MODELS: dict[str, tuple[str | None, str]] = {
 
 RECIPES = ("naive", "tv", "robust", "fourier")
 ATTRIBUTION_METHODS = ("gradient", "smoothgrad", "integrated_gradients", "gradcam", "occlusion")  # lib.explain's
+ATTACK_METHODS = ("adam", "fgsm", "pgd", "mifgsm", "eot")  # lib.attack's (lib.attacks explains each)
+ATTACK_STEPS = {"adam": 20, "fgsm": 1, "pgd": 10, "mifgsm": 10, "eot": 100}  # lib.attack's default steps
+EOT_DRAWS = 8  # views averaged at each EOT step: the image as saved and 7 camera shots (README, "Attacks that survive")
+MAX_DRAWS = 64  # lib.transforms.views' limit
 
 SHORT_NAMES = {"vgg16": "VGG16", "efficientnet_lite0": "Lite0", "efficientnet_lite1": "Lite1",
                "efficientnet_lite2": "Lite2", "squeezenet1_1": "SqueezeNet"}

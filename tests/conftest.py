@@ -58,6 +58,8 @@ def ctrl_c_at(monkeypatch):
                 raise KeyboardInterrupt
             return step()
 
+        pressed.restart, pressed.forget, pressed.keep = step.restart, step.forget, step.keep
+        pressed.experimental_get_tracing_count = step.experimental_get_tracing_count
         return pressed
 
     def start(n: int) -> list[int]:

@@ -1,4 +1,4 @@
-"""lib.attacks: budgets in levels of 255 never exceeded, batches the same as one image at a time, clear errors."""
+"""lib.attacks: one entry point for every method, budgets never exceeded, EOT's views and its promises, clear errors."""
 
 import functools
 from collections import OrderedDict
@@ -28,7 +28,8 @@ def test_linf_attacks_stay_within_the_budget_and_in_range(tiny_model, budget):
     for attacked in (attacks.fgsm(tiny_model, images, [1, 2, 3], budget),
                      attacks.pgd(tiny_model, images, [1, 2, 3], budget, steps=5),
                      attacks.pgd(tiny_model, images, [1, 2, 3], budget, steps=5, targets=[7, 7, 7]),
-                     attacks.eot(tiny_model, images, [1, 2, 3], budget, steps=5, transforms=[transforms.jitter(1)])):
+                     attacks.attack(tiny_model, images, [1, 2, 3], "eot", budget, steps=5, draws=2,
+                                    transforms=[transforms.jitter(1)]).images):
         assert np.abs(attacked - images).max() * 255 <= budget + 1e-3
         assert attacked.min() >= 0 and attacked.max() <= 1 and attacked.shape == images.shape
 
@@ -131,7 +132,15 @@ def test_jpeg_is_straight_through_and_blur_smooths():
     (lambda m, x: attacks.pgd(m, x * 255, [1, 2], 4), "values must be in [0, 1]"),
     (lambda m, x: attacks.pgd(m, np.zeros((2, 9, 9, 3), np.float32), [1, 2], 4), "takes 8x8 images"),
     (lambda m, x: attacks.pgd("model", x, [1, 2], 4), "lib.load_model"),
-    (lambda m, x: attacks.eot(m, x, [1, 2], 4, transforms=None), "needs the transforms"),
+    (lambda m, x: attacks.attack(m, x, [1, 2], "eot", 4, draws=3, then=transforms.jpeg(75)), "need a random transform"),
+    (lambda m, x: attacks.attack(m, x, [1, 2], "pgd", 4, transforms=transforms.jitter(1)), "belong to method='eot'"),
+    (lambda m, x: attacks.attack(m, x, [1, 2], "fgsm", 4, steps=3), "fgsm is one step"),
+    (lambda m, x: attacks.attack(m, x, [1, 2], "mifgsm", 4, norm="l2"), "L-inf attack"),
+    (lambda m, x: attacks.attack(m, x, [1, 2], "cw", 4), "method must be one of adam, fgsm, pgd, mifgsm, eot"),
+    (lambda m, x: attacks.attack(m, x, [1, 2], "eot", 4, draws=0), "draws is how many views"),
+    (lambda m, x: attacks.attack(m, x, [1, 2], "eot", 4, until_fooled=True), "leave them unset for eot"),
+    (lambda m, x: attacks.attack(m, x, [1, 2], "adam", 4, stop_at=0.9), "for a targeted attack"),
+    (lambda m, x: attacks.attack(m, x, [1, 2], "pgd", 4, step_255=-1), "step_255 is how far each step goes"),
     (lambda m, x: transforms.jpeg(0), "quality"),
     (lambda m, x: transforms.blur(0), "sigma"),
 ])
@@ -180,15 +189,20 @@ def test_survival_counts_the_draws_after_which_an_attack_still_fools(lite0, phot
 def test_a_compiled_attack_is_reused_at_other_budgets_and_gives_what_a_fresh_one_gives(tiny_model, monkeypatch):
     monkeypatch.setattr(attacks, "_COMPILED", OrderedDict())
     images, shift = _noise(2, seed=6), transforms.jitter(1)
-    strong, weak = (attacks.pgd(tiny_model, images, [1, 2], budget, steps=4, transforms=shift) for budget in (8, 2))
+
+    def eot(budget, labels=(1, 2)):
+        return attacks.attack(tiny_model, images, list(labels), "eot", budget, steps=4, draws=2, transforms=shift).images
+
+    strong, weak = eot(8), eot(2)
     assert len(attacks._COMPILED) == 1  # one trace for both budgets
     assert np.abs(weak - images).max() * 255 <= 2 + 1e-3 < np.abs(strong - images).max() * 255
     attacks._COMPILED.clear()
-    np.testing.assert_array_equal(weak, attacks.pgd(tiny_model, images, [1, 2], 2, steps=4, transforms=shift))
+    np.testing.assert_array_equal(weak, eot(2))
     for label in range(3):  # other labels, other budgets and steps: the same compiled step
         attacks.fgsm(tiny_model, images, [label, 9], 2)
-        attacks.pgd(tiny_model, images, [label, 9], 4, steps=2, transforms=shift)
-    assert len(attacks._COMPILED) == 2  # FGSM has no transforms: another step
+        attacks.pgd(tiny_model, images, [label, 9], 4, steps=2)
+        eot(4, (label, 9))
+    assert len(attacks._COMPILED) == 2  # FGSM and PGD share a step; EOT's views make another
     attacks.fgsm(tiny_model, images, [1, 9], 2, targets=[5, 6])  # targeted: the same step, pushing up...
     warm = attacks.fgsm(tiny_model, images, [1, 9], 2, targets=[3, 4])  # ...as other targets do
     assert len(attacks._COMPILED) == 2
@@ -199,7 +213,7 @@ def test_a_compiled_attack_is_reused_at_other_budgets_and_gives_what_a_fresh_one
     assert len(attacks._COMPILED) == 1  # one step for the targeted attack above and every count
     shifts = [transforms.jitter(1) for _ in range(attacks.COMPILED_KEPT + 2)]  # other transforms: other steps...
     for shift in shifts:
-        attacks.pgd(tiny_model, images, [1, 2], 2, steps=1, transforms=shift)
+        attacks.attack(tiny_model, images, [1, 2], "eot", 2, steps=1, draws=2, transforms=shift)
     assert len(attacks._COMPILED) == attacks.COMPILED_KEPT  # ...of which only the last few are kept
 
 
@@ -227,7 +241,7 @@ def test_until_fooled_stops_each_image_once_it_fools_and_takes_fewer_steps(tiny_
     assert np.abs(early - images).max() * 255 <= budget + 1e-3
     np.testing.assert_allclose(early[~fooled_early], full[~fooled_early], atol=1e-6)  # the rest took every step
     with pytest.raises(ValueError, match="until_fooled"):
-        attacks.pgd(tiny_model, images, labels, 8, until_fooled=True, transforms=transforms.jitter(1))
+        attacks.attack(tiny_model, images, labels, "eot", 8, until_fooled=True, transforms=transforms.jitter(1))
 
 
 def test_one_trace_serves_any_number_of_images_without_padding(tiny_model, monkeypatch):

@@ -458,7 +458,7 @@ def three_photos(lite0):
 
 def test_blur_proof_accepts_an_attack_made_through_the_blur(lite0, three_photos, capsys):
     images, labels = three_photos
-    blur_proof = lib.eot(lite0, images, labels, 2, transforms=lib.transforms.blur(1.0))
+    blur_proof = lib.attack(lite0, images, labels, "eot", 2, then=lib.transforms.blur(1.0), steps=40).images
     exercises.check_blur_proof(lite0, images, labels, blur_proof)
     printed = capsys.readouterr().out
     assert printed.startswith("✓ every value within") and "after the blur, the model is still fooled on" in printed

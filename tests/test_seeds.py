@@ -117,7 +117,7 @@ def test_seecat_deterministic_turns_on_op_determinism_and_the_lessons_steps_stil
               "assert config.is_op_determinism_enabled()\n"
               "model = lib.load_model()\n"
               "lib.ideal_image(model, 'zebra', 'fourier', num_steps=2)\n"
-              "lib.eot(model, lib.noise_image(224)[None], ['zebra'], 2, steps=2, transforms=lib.transforms.jpeg(75))\n"
+              "lib.attack(model, lib.noise_image(224)[None], ['zebra'], 'eot', 2, steps=2, draws=2)\n"
               "print('ran')\n")
     env = {**os.environ, "SEECAT_DETERMINISTIC": "1", "SEECAT_MODEL": "efficientnet_lite0"}
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
