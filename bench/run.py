@@ -149,7 +149,10 @@ def run_notebook(path: Path, extra_cell: str | None = None, environment: dict | 
 
     `after_setup` is a cell run right after the notebook's setup cell (its first code cell that imports lib).
     """
+    import tempfile
+
     import nbformat
+    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
 
     notebook = nbformat.read(path, as_version=4)
@@ -164,10 +167,18 @@ def run_notebook(path: Path, extra_cell: str | None = None, environment: dict | 
     old = dict(os.environ)
     os.environ.update(environment or {})
     try:
-        began = time.perf_counter()
-        NotebookClient(notebook, timeout=1800, kernel_name="python3", allow_errors=True,
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
-        seconds = time.perf_counter() - began
+        with tempfile.TemporaryDirectory(prefix="seecat-kernel-") as sockets:
+            # The kernel talks over IPC files in a folder of its own, not TCP ports: a kernel started on ports that
+            # another process had just taken waited idle for good (seen twice, as in tools/seeds/run.py).
+            manager = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "kernel"))
+            began = time.perf_counter()
+            try:
+                NotebookClient(notebook, km=manager, timeout=1800, allow_errors=True,
+                               resources={"metadata": {"path": str(path.parent)}}).execute()
+                seconds = time.perf_counter() - began
+            finally:  # a client given its kernel manager leaves the kernel running
+                if manager.has_kernel:
+                    manager.shutdown_kernel(now=True)
     finally:
         os.environ.clear()
         os.environ.update(old)
@@ -608,6 +619,53 @@ def attack_rows(tiny: bool = False) -> list[str]:
                    f"Peak memory of this process: {peak_rss_mb()} MB."]
 
 
+EOT_SETTINGS = [(2, 50), (2, 100), (4, 50), (4, 100), (8, 50), (8, 100)]  # (draws, steps) tried for EOT's defaults
+EOT_BUDGET = 8  # levels of 255: the targeted camera attack of issue 23 and `seecat attack --method eot --eps 8`
+
+
+def eot_rows(tiny: bool = False) -> list[str]:
+    """EOT's defaults by measurement: the targeted camera attack (Siamese cat, 8/255, camera shots saved as JPEG 75)
+    on lesson 09's photos, one photo at a time as `seecat attack` makes it, at each (draws, steps) of EOT_SETTINGS;
+    then, per photo, the default's result: as saved, after JPEG 75, and the share of 20 fresh camera + JPEG shots."""
+    from lib import attacks
+
+    model = lib.load_model("efficientnet_lite0")
+    photos, labels, files = lib.load_photo_set(224)
+    right = ~attacks.fooled(model, photos, labels)
+    photos, labels, files = photos[right], [y for y, ok in zip(labels, right) if ok], [f for f, ok in zip(files, right) if ok]
+    settings = [(2, 2)] if tiny else EOT_SETTINGS
+    if tiny:
+        photos, labels, files = photos[:2], labels[:2], files[:2]
+    summary = ["| draws | steps | succeed (all three) | as saved | after JPEG 75 | fresh shots (mean) | seconds a photo |",
+               "|---|---|---|---|---|---|---|"]
+    per_photo = {}
+    for draws, steps in settings:
+        attacks.attack(model, photos[:1], labels[:1], "eot", EOT_BUDGET, targets=[ATTACK_TARGET], draws=draws,
+                       steps=1)  # compiles this number of views' step, so that no photo's seconds include it
+        results = []
+        for k in range(len(photos)):
+            results.append(attacks.attack(model, photos[k:k + 1], labels[k:k + 1], "eot", EOT_BUDGET,
+                                          targets=[ATTACK_TARGET], draws=draws, steps=steps))
+        per_photo[(draws, steps)] = results
+        seconds = np.mean([r.seconds for r in results])
+        count = sum(r.count for r in results)
+        default = " (default)" if (draws, steps) == (attacks.EOT_DRAWS, attacks.STEPS["eot"]) else ""
+        summary.append(f"| {draws}{default} | {steps} | {count} of {len(photos)} | "
+                       f"{sum(int(r.as_saved[0]) for r in results)} | {sum(int(r.after_then[0]) for r in results)} | "
+                       f"{100 * np.mean([r.shot_share[0] for r in results]):.0f}% | {seconds:.1f} |")
+        print(summary[-1], flush=True)
+    chosen = per_photo.get((attacks.EOT_DRAWS, attacks.STEPS["eot"]), per_photo[settings[-1]])
+    table = ["| photo | class | as saved | after JPEG 75 | fresh camera + JPEG shots | seconds |", "|---|---|---|---|---|---|"]
+    for name, label, r in zip(files, labels, chosen):
+        table.append(f"| {Path(name).name} | {label} | {yes(bool(r.as_saved[0]))} | {yes(bool(r.after_then[0]))} | "
+                     f"{round(r.shot_share[0] * r.shots)} of {r.shots} | {r.seconds:.1f} |")
+    table.append(f"| mean | | {np.mean([r.as_saved[0] for r in chosen]):.0%} | "
+                 f"{np.mean([r.after_then[0] for r in chosen]):.0%} | {np.mean([r.shot_share[0] for r in chosen]):.0%} | "
+                 f"{np.mean([r.seconds for r in chosen]):.1f} |")
+    return [f"Targeted to {ATTACK_TARGET} at {EOT_BUDGET}/255 on {len(photos)} photos, each alone:", "", *summary, "",
+            "Per photo, with the defaults:", "", *table, "", f"Peak memory of this process: {peak_rss_mb()} MB."]
+
+
 DETERMINISM_STEPS = {"fourier": 64, "pgd": 20}  # enough steps for a steady median, few enough for a short section
 DETERMINISM_PHOTOS = 4  # one batch of lib.attacks' default size
 
@@ -696,6 +754,19 @@ def machine() -> str:
     return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, TensorFlow {tf.__version__}"
 
 
+SECTION_FLAGS = {  # --flag: runs only that section
+    "goals": "only section 2: steps and seconds to the goal",
+    "explain": "only section 6: seconds per attribution map (with --tiny: smaller settings, one repeat)",
+    "inside": "only section 7: lesson 08's channel images, a diverse batch and DeepDream (with --tiny: a few steps)",
+    "attacks": "only section 8: lesson 09's attacks, batched and one photo at a time, and its success curves",
+    "peers": "only the side by side: seecat against tf-keras-vis, PAIR's saliency and foolbox "
+             "(bench/requirements-peers.txt)",
+    "determinism": "only section 9: the cost of SEECAT_DETERMINISTIC=1 (with --tiny: a few steps)",
+    "eot": "only section 10: EOT's draws and steps against survival on fresh camera shots, and the targeted camera "
+           "attack per photo (with --tiny: two photos, two steps)",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tiny", action="store_true", help="a smoke run: one model, few steps, no notebooks")
@@ -703,17 +774,8 @@ def main(argv: list[str] | None = None) -> int:
     only.add_argument("--notebooks", nargs="*", type=Path, metavar="NOTEBOOK",
                       help="only section 3: each notebook's time against its compute floor, and its memory "
                            "(all notebooks, or those named)")
-    only.add_argument("--goals", action="store_true", help="only section 2: steps and seconds to the goal")
-    only.add_argument("--explain", action="store_true", help="only section 6: seconds per attribution map "
-                                                             "(with --tiny: smaller settings, one repeat)")
-    only.add_argument("--inside", action="store_true", help="only section 7: lesson 08's channel images, a diverse "
-                                                            "batch and DeepDream (with --tiny: a few steps)")
-    only.add_argument("--attacks", action="store_true", help="only section 8: lesson 09's attacks, batched and one "
-                                                             "photo at a time, and its success curves")
-    only.add_argument("--peers", action="store_true", help="only the side by side: seecat against tf-keras-vis, "
-                                                           "PAIR's saliency and foolbox (bench/requirements-peers.txt)")
-    only.add_argument("--determinism", action="store_true", help="only section 9: the cost of SEECAT_DETERMINISTIC=1 "
-                                                                 "(with --tiny: a few steps)")
+    for flag, text in SECTION_FLAGS.items():
+        only.add_argument(f"--{flag}", action="store_true", help=text)
     only.add_argument("--determinism-worker", type=Path, metavar="OUT.npz", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.determinism_worker:
@@ -724,8 +786,9 @@ def main(argv: list[str] | None = None) -> int:
     import peers  # bench/peers.py imports this module, so it is imported here rather than at the top
     explain_repeats = 1 if args.tiny else EXPLAIN_REPEATS
     if args.notebooks is not None or args.goals or args.explain or args.inside or args.attacks or args.peers \
-            or args.determinism:
+            or args.determinism or args.eot:
         rows = notebook_rows(args.notebooks or None) if args.notebooks is not None else \
+            eot_rows(args.tiny) if args.eot else \
             determinism_rows(args.tiny) if args.determinism else \
             explain_rows(explain_repeats, args.tiny) if args.explain else \
             inside_rows(args.tiny) if args.inside else attack_rows(args.tiny) if args.attacks else peers.side_by_side_rows() if args.peers else \
@@ -751,7 +814,9 @@ def main(argv: list[str] | None = None) -> int:
                  "\n### 7. Inside the network (lesson 08), efficientnet_lite0\n", *inside_rows(args.tiny),
                  "\n### 8. Attacks (lesson 09), efficientnet_lite0 on the photo set\n", *attack_rows(args.tiny),
                  "\n### 9. The cost of SEECAT_DETERMINISTIC=1 (TensorFlow's op determinism)\n",
-                 *determinism_rows(args.tiny)]
+                 *determinism_rows(args.tiny),
+                 "\n### 10. Attacks that survive a camera: EOT's draws and steps (efficientnet_lite0)\n",
+                 *eot_rows(args.tiny)]
     if not args.tiny:
         sections += ["\n### Side by side with the peers: tf-keras-vis, PAIR's saliency, foolbox\n", *peers.side_by_side_rows()]
     print("\n".join(sections))

@@ -38,6 +38,17 @@ def test_the_tiny_benchmark_prints_its_tables():
     assert re.search(r"\| PGD, untargeted \| \d+% \| \d+% \|", table)
     assert "### 9. The cost of SEECAT_DETERMINISTIC=1" in table
     check_determinism_table(table)
+    assert "### 10. Attacks that survive a camera" in table
+    check_eot_tables(table)
+
+
+def check_eot_tables(table: str) -> None:
+    """Section 10 (tiny): one (draws, steps) row, then one row per photo and the mean, each a count or a share."""
+    assert re.search(r"^\| 2 \| 2 \| \d of 2 \| \d \| \d \| \d+% \| [\d.]+ \|$", table, re.MULTILINE)
+    photos = re.findall(r"^\| (\S+\.(?:png|jpg)) \| [^|]+ \| (yes|no) \| (yes|no) \| (\d+) of 20 \| ([\d.]+) \|$", table,
+                        re.MULTILINE)
+    assert len(photos) == 2 and all(float(seconds) > 0 for *_, seconds in photos), photos
+    assert re.search(r"^\| mean \| \| \d+% \| \d+% \| \d+% \| [\d.]+ \|$", table, re.MULTILINE)
 
 
 def check_determinism_table(table: str) -> None:
