@@ -27,6 +27,7 @@ saved, after the JPEG, and on fresh random shots it never saw).
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections import OrderedDict
@@ -42,7 +43,7 @@ import tensorflow as tf
 from .classes import NUM_CLASSES, class_group, class_id_of, class_name, same_or_near
 from .images import check_image
 from .models import check_model, model_input_size, predict_batch
-from .names import ATTACK_METHODS, ATTACK_STEPS, EOT_DRAWS
+from .names import ATTACK_METHODS, ATTACK_STEPS, EOT_DRAWS, EOT_JPEG_QUALITY
 from .objectives import Objective
 from .optimise import make_step
 from .parameterisations import NORMS, PixelImage
@@ -54,7 +55,6 @@ PGD_STEPS = STEPS["pgd"]
 SHOTS = 20  # fresh camera shots on which an EOT attack is judged (draws the attack never saw)
 SURVIVAL_SHARE = 0.8  # an EOT attack with random transforms succeeds when it fools on at least this share of them
 SURVIVAL_BATCH = 16  # shots judged in one forward pass (at 64, lesson 09's kernel peaked 0.3 GB higher)
-JPEG_QUALITY = 75  # the default EOT threat: camera shots, and every view saved as a JPEG of this quality
 STEP_RULE = {"adam": "1/255, lesson 03's learning rate", "fgsm": "the whole budget",
              "pgd": "2.5 x budget / steps", "mifgsm": "budget / steps", "eot": "2.5 x budget / steps"}
 PGD_STEP_SHARE = 2.5  # each PGD step moves 2.5 * budget / steps (Madry et al.'s rule), so the walk can cross the ball
@@ -97,9 +97,7 @@ class AttackResult:
     @property
     def fooled(self) -> np.ndarray:
         """bool [n]: whether the model's top class on the attacked image is a success (without EOT's promises)."""
-        tops = self.after.argmax(axis=1)
-        wanted = [None] * len(tops) if self.targets is None else self.targets
-        return np.array([_succeeded(int(t), y, w) for t, y, w in zip(tops, self.labels, wanted)], dtype=bool)
+        return _successes(self.after.argmax(axis=1), self.labels, self.targets)
 
     @property
     def count(self) -> int:
@@ -181,14 +179,10 @@ def _eot_threat(transforms, then, draws) -> tuple[Transform | None, Transform | 
     return transforms, then, draws
 
 
-_THREAT: list = []
-
-
+@functools.cache
 def _default_threat() -> tuple[Transform, Transform]:
     """The camera and the JPEG of EOT's default threat: the same objects every time, so their compiled step is reused."""
-    if not _THREAT:
-        _THREAT.extend([camera(), jpeg(JPEG_QUALITY)])
-    return _THREAT[0], _THREAT[1]
+    return camera(), jpeg(EOT_JPEG_QUALITY)
 
 
 def attack(model: keras.Model, images: np.ndarray, labels: Sequence[int | str], method: str = "pgd",
@@ -333,8 +327,8 @@ def _done(probabilities: np.ndarray, going: np.ndarray, true: list[int], wanted:
     """bool [len(going)]: which images stop here (until_fooled: they succeed; stop_at: p(target) reached it)."""
     if stop_at is not None:
         return np.array([probabilities[row, wanted[k]] >= stop_at for row, k in enumerate(going)])
-    return np.array([_succeeded(int(top), true[k], None if wanted is None else wanted[k])
-                     for top, k in zip(probabilities.argmax(axis=1), going)])
+    return _successes(probabilities.argmax(axis=1), [true[k] for k in going],
+                      None if wanted is None else [wanted[k] for k in going])
 
 
 def _judge_eot(model: keras.Model, result: AttackResult, transforms: Transform | None, then: Transform | None,
@@ -384,6 +378,12 @@ def _aim(class_id: int, untargeted: bool) -> np.ndarray:
 def _succeeded(top: int, label: int, target: int | None) -> bool:
     """Whether a top class means the attack succeeded (the rule of `fooled`)."""
     return not same_or_near(top, label) if target is None else top == target
+
+
+def _successes(tops: Sequence[int], labels: Sequence[int], targets: Sequence[int] | None) -> np.ndarray:
+    """bool [n]: `_succeeded` for each image's top class, label and target (targets None: untargeted)."""
+    wanted = [None] * len(labels) if targets is None else targets
+    return np.array([_succeeded(int(top), label, target) for top, label, target in zip(tops, labels, wanted)], dtype=bool)
 
 
 def _parts(indices: np.ndarray, batch_size: int) -> list[np.ndarray]:
@@ -486,8 +486,7 @@ def fooled(model: keras.Model, images: np.ndarray, labels: Sequence[int | str],
     batch = check_image(images)
     true = _labels(labels, len(batch), "labels")
     tops = predict_batch(model, batch, batch_size).argmax(axis=1)
-    wanted = [None] * len(batch) if targets is None else _labels(targets, len(batch), "targets")
-    return np.array([_succeeded(int(top), label, target) for top, label, target in zip(tops, true, wanted)], dtype=bool)
+    return _successes(tops, true, None if targets is None else _labels(targets, len(batch), "targets"))
 
 
 def fooled_count(model: keras.Model, images: np.ndarray, labels: Sequence[int | str], among: np.ndarray | None = None,

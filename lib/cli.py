@@ -35,7 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .names import ATTACK_METHODS, ATTACK_STEPS, ATTRIBUTION_METHODS, EOT_DRAWS, MAX_DRAWS, RECIPES
+from .names import ATTACK_METHODS, ATTACK_STEPS, ATTRIBUTION_METHODS, EOT_DRAWS, EOT_JPEG_QUALITY, MAX_DRAWS, RECIPES
 
 EXIT_BAD_INPUT, EXIT_SAVED_ELSEWHERE = 2, 1
 BAR_WIDTH = 30
@@ -47,7 +47,6 @@ MAX_OCTAVES, MAX_STEPS_PER_OCTAVE = 8, 1000  # lib.features.deep_dream's limits,
 COMMAND_STEPS = {**ATTACK_STEPS, "adam": 200}  # default --steps: lib.attack's, but up to 200 for adam, which stops early
 MAX_ATTACK_STEPS = 10_000  # lib.attack's limit, checked here before TensorFlow loads
 ATTACK_STOP_AT = 0.9  # adam, targeted: stop once p(target) reaches this (lib.optimise_image's default)
-EOT_JPEG_QUALITY = 75  # eot's threat: lib.transforms.camera() shots, each (and the image itself) saved as this JPEG
 
 
 class UsageError(Exception):
@@ -400,7 +399,7 @@ def run_attack(args) -> dict:
     target = None if args.untargeted else lib.class_id_of(args.target)
     out = _check_out(args.out)
     model = lib.load_model(args.model)
-    from . import attacks, transforms
+    from . import attacks
 
     image = lib.load_image(args.image, size=lib.model_input_size(model))
     original = int(lib.predict(model, image).argmax())
@@ -409,8 +408,8 @@ def run_attack(args) -> dict:
     if args.method == "adam" and target is not None:
         settings["stop_at"] = ATTACK_STOP_AT
     if args.method == "eot":
-        settings.update(draws=args.draws, transforms=transforms.camera(), then=transforms.jpeg(EOT_JPEG_QUALITY))
-    bar = _attack_bar(args, steps)
+        settings["draws"] = args.draws  # the library's default threat: camera shots saved as JPEG EOT_JPEG_QUALITY
+    bar = _attack_bar(args)
     result = attacks.attack(model, image, [original], args.method, args.eps, callback=bar, **settings)
     if bar is not None:
         bar.finish(result)
@@ -455,7 +454,7 @@ class AttackBar:
               f"{time.perf_counter() - self.began:.1f}s{' ' * BAR_WIDTH}", file=sys.stderr, flush=True)
 
 
-def _attack_bar(args, steps: int) -> AttackBar | None:
+def _attack_bar(args) -> AttackBar | None:
     return None if args.quiet or not sys.stderr.isatty() else AttackBar(args.method, args.eps)
 
 

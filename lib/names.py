@@ -29,6 +29,7 @@ RECIPES = ("naive", "tv", "robust", "fourier")
 ATTRIBUTION_METHODS = ("gradient", "smoothgrad", "integrated_gradients", "gradcam", "occlusion")  # lib.explain's
 ATTACK_METHODS = ("adam", "fgsm", "pgd", "mifgsm", "eot")  # lib.attack's (lib.attacks explains each)
 ATTACK_STEPS = {"adam": 20, "fgsm": 1, "pgd": 10, "mifgsm": 10, "eot": 100}  # lib.attack's default steps
+EOT_JPEG_QUALITY = 75  # EOT's default threat: camera shots, each (and the image itself) saved as a JPEG of this quality
 EOT_DRAWS = 8  # views averaged at each EOT step: the image as saved and 7 camera shots (README, "Attacks that survive")
 MAX_DRAWS = 64  # lib.transforms.views' limit
 

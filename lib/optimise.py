@@ -163,6 +163,7 @@ def make_step(model: tf.keras.Model, objective: Objective, image: tf.Variable | 
     if method in ("adam", "momentum"):
         state = [tf.Variable(tf.zeros_like(parameters), shape=parameters.shape, trainable=False)
                  for _ in range(2 if method == "adam" else 1)]
+    if method == "adam":  # Adam's step count, for its bias correction
         count = tf.Variable(0.0, trainable=False)
     generator = tf.random.Generator.from_seed(seed_or_default(seed)) if generator is None else generator
     beta1, beta2 = ADAM_BETAS
@@ -209,7 +210,7 @@ def make_step(model: tf.keras.Model, objective: Objective, image: tf.Variable | 
         """Empty Adam's moments or the momentum (for images the parameters now hold), keeping the transforms' draws."""
         for carried in state:
             carried.assign(tf.zeros_like(parameters))
-        if state:
+        if method == "adam":
             count.assign(0.0)
 
     def keep(mask: np.ndarray) -> None:
