@@ -30,7 +30,6 @@ from __future__ import annotations
 import functools
 import math
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from numbers import Real
 from typing import Callable, Sequence
@@ -40,6 +39,7 @@ from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log 
 import keras
 import tensorflow as tf
 
+from . import compiled
 from .classes import NUM_CLASSES, class_group, class_id_of, class_name, same_or_near
 from .images import check_image
 from .models import check_model, model_input_size, predict_batch
@@ -449,11 +449,6 @@ def _log_probability(aims: tf.Variable, direction: tf.Variable | float = 1.0) ->
     return Objective(loss, "log p(the aimed classes)")
 
 
-COMPILED_KEPT = 8  # the last attacks' compiled steps, kept for calls that differ only in photos, labels, budget, step
-# or seed (each holds its model: at most this many models are kept alive by the attacks). Lesson 09 runs seven kinds.
-_COMPILED: OrderedDict[tuple, _Compiled] = OrderedDict()
-
-
 def _compiled(model: keras.Model, shape: tuple, method: str, norm: str, transforms: Transform | None,
               then: Transform | None, draws: int) -> _Compiled:
     """The compiled step for this model, image shape [h, w, 3], method, norm and EOT views: traced once, then reused
@@ -464,14 +459,8 @@ def _compiled(model: keras.Model, shape: tuple, method: str, norm: str, transfor
     a second, far longer than an FGSM step itself.
     """
     kind = "sign" if method in ("fgsm", "pgd") else method  # fgsm and pgd share one step (eot's differs by its views)
-    key = (id(model), shape, kind, norm, id(transforms), id(then), draws)
-    if key in _COMPILED:
-        _COMPILED.move_to_end(key)
-    else:
-        _COMPILED[key] = _Compiled(model, shape, method, norm, transforms, then, draws)
-        while len(_COMPILED) > COMPILED_KEPT:
-            _COMPILED.popitem(last=False)
-    return _COMPILED[key]
+    key = (shape, kind, norm, id(transforms), id(then), draws)
+    return compiled.cached(model, "attack", key, lambda: _Compiled(model, shape, method, norm, transforms, then, draws))
 
 
 def fooled(model: keras.Model, images: np.ndarray, labels: Sequence[int | str],
@@ -577,3 +566,32 @@ def success_rate(models: keras.Model | Sequence[keras.Model], images: np.ndarray
         for model in models:
             rates[model.name].append(float(fooled(model, attacked, labels, targets).mean()))
     return {name: np.array(values) for name, values in rates.items()}
+
+
+# --- "does an attack within this budget fool the model?": lesson 05's exercise 5 and its checker -------------------
+
+FOOLS_NUM_STEPS = 10
+FOOLS_STEP_SHARE = 0.25  # Adam's learning rate as a share of the budget: the budget's edge in about 4 steps
+FOOLS_STOP_AT = 0.5  # above 0.5 the target is surely the top class: no need to go on
+
+
+def fools_attack(model: keras.Model, image: np.ndarray, target: int | str, epsilon_255: float,
+                 num_steps: int = FOOLS_NUM_STEPS) -> AttackResult:
+    """`fools`' fixed attack on one image float32 [size, size, 3] in [0, 1]: Adam (lesson 03's loop), targeted."""
+    epsilon_255 = check_budget_255(epsilon_255)
+    own = int(predict_batch(model, check_image(image))[0].argmax())  # the photo's class, as the model sees it
+    return attack(model, image, [own], "adam", epsilon_255, targets=[target], steps=num_steps,
+                  step_255=FOOLS_STEP_SHARE * epsilon_255, stop_at=FOOLS_STOP_AT)
+
+
+def fools(model: keras.Model, image: np.ndarray, target: int | str, epsilon_255: float,
+          num_steps: int = FOOLS_NUM_STEPS) -> bool:
+    """Whether a fixed, short attack within an L-inf budget makes `target` the model's top class.
+
+    The attack: `attack(..., method="adam")`, lesson 03's loop, on the
+    cross-entropy of `target` within epsilon_255/255, each step's learning
+    rate a quarter of the budget, at most `num_steps` steps (it stops once
+    p(target) >= 0.5). image: float32 [size, size, 3] in [0, 1].
+    epsilon_255: the budget in levels of 255 (2 means 2/255).
+    """
+    return bool(fools_attack(model, image, target, epsilon_255, num_steps).success[0])

@@ -34,6 +34,7 @@ from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log 
 import keras
 import tensorflow as tf
 
+from . import compiled
 from .classes import class_id_of, class_name
 from .images import check_image, check_one_image
 from .layers import _check_single, feature_model, find_layer, last_feature_layer
@@ -53,16 +54,6 @@ METHODS: dict[str, dict[str, object]] = {
 assert tuple(METHODS) == ATTRIBUTION_METHODS  # the command line checks names against lib.names, without TensorFlow
 BASELINES = ("black", "blur")
 BLUR_SIGMA = 0.05  # the blurred baseline (and what the deletion curve puts in): sigma = 5% of the image's side
-
-_COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> {what: compiled function}
-
-
-def _compiled(model: keras.Model, what: str, build):
-    functions = _COMPILED.setdefault(model, {})
-    if what not in functions:
-        functions[what] = build()
-    return functions[what]
-
 
 def _gradient_function(model: keras.Model, height: int, width: int):
     """Compiled: images [n, height, width, 3], class id -> (d logit[class] / d images, logits); traced once for any n."""
@@ -105,7 +96,7 @@ def _mean_gradient(model: keras.Model, images: np.ndarray, class_id: int, batch_
     """The gradient of the class's logit, averaged over images [n, h, w, 3] (weighted by `weights` [n], summing
     to 1, or all alike), sent through in batches."""
     height, width = images.shape[1:3]
-    gradients = _compiled(model, f"gradients {height}x{width}", lambda: _gradient_function(model, height, width))
+    gradients = compiled.cached(model, "gradients", (height, width), lambda: _gradient_function(model, height, width))
     weights = np.full(len(images), 1.0 / len(images)) if weights is None else weights
     total = np.zeros(images.shape[1:], np.float64)
     for start, stop in _batches(len(images), batch_size):
@@ -176,7 +167,7 @@ def integrated_gradients(model: keras.Model, image: np.ndarray, target: int | st
     path = (start + alphas[:, None, None, None] * (image - start)).astype(np.float32)  # [steps, h, w, 3]
     attributions = (image[0] - start[0]) * _mean_gradient(model, path, class_id, batch_size, weights)
     height, width = image.shape[1:3]
-    gradients = _compiled(model, f"gradients {height}x{width}", lambda: _gradient_function(model, height, width))
+    gradients = compiled.cached(model, "gradients", (height, width), lambda: _gradient_function(model, height, width))
     _, logits = gradients(tf.constant(np.concatenate([image, start])), tf.constant(class_id, tf.int32))
     return attributions, float(logits[0, class_id] - logits[1, class_id])
 
@@ -188,7 +179,7 @@ def _integrated_gradients(model, image, class_id, steps, baseline, batch_size) -
 
 def _gradcam(model, image, class_id, layer) -> np.ndarray:
     layer = last_feature_layer(model).name if layer is None else find_layer(model, layer).name
-    function = _compiled(model, f"gradcam {layer}", lambda: _gradcam_function(model, layer))
+    function = compiled.cached(model, "gradients", ("gradcam", layer), lambda: _gradcam_function(model, layer))
     return function(tf.constant(image), tf.constant(class_id)).numpy()
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import weakref
 from typing import Callable
 
 import numpy as np
@@ -25,10 +24,9 @@ from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log 
 import keras
 import tensorflow as tf
 
+from . import compiled
 from .models import check_model
 
-_FEATURE_MODELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> {layer names: feature model}
-_READERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> (readable names, compiled reader)
 POOLING = (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)
 
 
@@ -161,11 +159,11 @@ def last_feature_layer(model: keras.Model) -> keras.layers.Layer:
 
 def feature_model(model: keras.Model, names: tuple[str, ...]) -> keras.Model:
     """A model with the same input giving [each named layer's output..., logits] (built once per model)."""
-    built = _FEATURE_MODELS.setdefault(model, {})
-    if names not in built:
+    def build():
         outputs = [find_layer(model, name).output for name in names]
-        built[names] = keras.Model(model.inputs, [*outputs, model.outputs[0]], name=f"{model.name}_features")
-    return built[names]
+        return keras.Model(model.inputs, [*outputs, model.outputs[0]], name=f"{model.name}_features")
+
+    return compiled.cached(model, "features", names, build)
 
 
 def _reader(model: keras.Model) -> tuple[tuple[str, ...], Callable]:
@@ -176,7 +174,7 @@ def _reader(model: keras.Model) -> tuple[tuple[str, ...], Callable]:
     sixth of the processor time of an eager call of the Keras model, and
     its one trace about as much as four eager calls.
     """
-    if model not in _READERS:
+    def build():
         names = tuple(layer_names(model))
         if not names:
             return names, None
@@ -188,8 +186,9 @@ def _reader(model: keras.Model) -> tuple[tuple[str, ...], Callable]:
         def read(images):
             return reader([images], training=False)  # a list, as the model's inputs
 
-        _READERS[model] = names, read
-    return _READERS[model]
+        return names, read
+
+    return compiled.cached(model, "reader", (), build)
 
 
 def activations(model: keras.Model, image: np.ndarray, layer: str) -> np.ndarray:

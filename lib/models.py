@@ -18,6 +18,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from . import compiled
 from .names import (ARTICLE_MODEL, DEFAULT_MODEL, MODEL_VARIABLE, MODELS, available_offline,  # noqa: F401
                     check_model_name, default_model_name, model_names, short_name)
 from .transforms import resize_to
@@ -134,9 +135,6 @@ def check_model(model) -> None:
         raise ValueError(f"model must be a Keras model from lib.load_model(...), got {type(model).__name__}.")
 
 
-_PREDICTORS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> its compiled predict_batch step
-
-
 def predict_batch(model: keras.Model, images: np.ndarray, batch_size: int = 8) -> np.ndarray:
     """Probabilities float32 [n, 1000] for images [n, h, w, 3] of any size (each resized to the model's input).
 
@@ -144,15 +142,16 @@ def predict_batch(model: keras.Model, images: np.ndarray, batch_size: int = 8) -
     compiled once per model (it holds the model weakly, so a model that is
     no longer used can be freed).
     """
-    if model not in _PREDICTORS:
+    def build():
         size, reference = model_input_size(model), weakref.ref(model)
 
         @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32)])  # one trace for any batch and size
         def probabilities(batch):
             return tf.nn.softmax(reference()(resize_to(batch, size), training=False))
 
-        _PREDICTORS[model] = probabilities
-    function = _PREDICTORS[model]
+        return probabilities
+
+    function = compiled.cached(model, "predict", (), build)
     return np.concatenate([function(tf.constant(images[start:start + batch_size])).numpy()
                            for start in range(0, len(images), batch_size)])
 

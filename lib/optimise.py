@@ -7,7 +7,6 @@ step it repeats, for lessons that open the box.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -15,6 +14,7 @@ import numpy as np
 from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log lines)
 import tensorflow as tf
 
+from . import compiled
 from .classes import class_id_of, class_name
 from .images import check_image, noise_image
 from .layers import check_needs, feature_model
@@ -222,33 +222,31 @@ def make_step(model: tf.keras.Model, objective: Objective, image: tf.Variable | 
     return step
 
 
-COMPILED_KEPT = 6  # the last runs' compiled steps (each holds its model, objective and transforms alive): lesson 06
-# runs five kinds of step (naive, tv, robust, fourier, cross-entropy), and comes back to two of them
-_COMPILED: OrderedDict[tuple, tuple[Callable, Parameterisation, tuple]] = OrderedDict()
-
-
 def _compiled_step(model: tf.keras.Model, objective: Objective, parameters: Parameterisation, method: str,
                    learning_rate: float, epsilon: float | None, transforms: Transform | None, seed: int,
                    decay: float | None) -> tuple[Callable, Parameterisation]:
     """make_step's step and the parameterisation it moves, set to `parameters`' start: traced once, then reused.
 
     A call with the same model, objective and transforms (the same objects),
-    method, learning rate and image shape as one of the last COMPILED_KEPT
-    runs reuses its step: tracing one takes 1-2 s, as long as 30-60 steps of
-    Lite0. lib.ideal_image makes one class after another that way, with one
-    objective whose class lives in a tf.Variable. The results are those of
-    a fresh step: the same start, no Adam history, the same draws.
+    method, learning rate and image shape as one of the model's last few runs
+    (lib.compiled keeps them) reuses its step: tracing one takes 1-2 s, as
+    long as 30-60 steps of Lite0. lib.ideal_image makes one class after
+    another that way, with one objective whose class lives in a tf.Variable.
+    The results are those of a fresh step: the same start, no Adam history,
+    the same draws.
     """
-    key = (id(model), id(objective), id(transforms), method, learning_rate, epsilon is None, type(parameters),
+    key = (id(objective), id(transforms), method, learning_rate, epsilon is None, type(parameters),
            tuple(parameters.variable.shape), decay)
-    if key not in _COMPILED:
+    fresh = []
+
+    def build():
+        fresh.append(True)
         step = make_step(model, objective, parameters, None, method, learning_rate, epsilon, transforms, seed)
-        _COMPILED[key] = (step, parameters, (model, objective, transforms))  # held, so that the key's ids stay theirs
-        while len(_COMPILED) > COMPILED_KEPT:
-            _COMPILED.popitem(last=False)
+        return step, parameters, (objective, transforms)  # held, so that the key's ids stay theirs
+
+    step, kept, _ = compiled.cached(model, "optimise", key, build)
+    if fresh:
         return step, parameters
-    _COMPILED.move_to_end(key)
-    step, kept, _ = _COMPILED[key]
     if isinstance(kept, PixelImage):
         kept.reset(parameters.start.numpy(), epsilon)
     else:

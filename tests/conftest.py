@@ -39,11 +39,9 @@ def ctrl_c_at(monkeypatch):
     """`calls = ctrl_c_at(n)`: lib.attacks' steps compiled from now on press Ctrl-C at their n-th call in all.
 
     `calls` counts the calls (clear it to count again); the attacks' cache is
-    emptied first, so that no step compiled before escapes, and restored after.
+    emptied first, so that no step compiled before escapes.
     """
-    from collections import OrderedDict
-
-    from lib import attacks
+    from lib import attacks, compiled
 
     calls: list[int] = []
     at = [0]  # the call that presses Ctrl-C
@@ -65,7 +63,7 @@ def ctrl_c_at(monkeypatch):
     def start(n: int) -> list[int]:
         at[0] = n
         monkeypatch.setattr(attacks, "make_step", interrupting)
-        monkeypatch.setattr(attacks, "_COMPILED", OrderedDict())
+        compiled.clear()  # the next attack builds its step with the interrupting make_step
         return calls
 
     return start

@@ -1,14 +1,13 @@
 """lib.attacks: one entry point for every method, budgets never exceeded, EOT's views and its promises, clear errors."""
 
 import functools
-from collections import OrderedDict
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
 import lib
-from lib import attacks, transforms
+from lib import attacks, compiled, transforms
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +154,7 @@ def test_ctrl_c_keeps_the_attack_so_far(tiny_model, ctrl_c_at, capsys):
     assert "Interrupted after 2 of 10 steps on images 1 to 2: returning the images as they are now." in capsys.readouterr().out
     assert 0 < np.abs(attacked - images).max() * 255 <= 8 + 1e-3  # two steps made, within the budget
     calls.clear()
-    attacks._COMPILED.clear()
+    compiled.clear(tiny_model)
     attacked = attacks.pgd(tiny_model, images, [1, 2], 8, steps=2, random_start=False, batch_size=1)
     assert "Interrupted after 0 of 2 steps on image 2: returning the images as they are now." in capsys.readouterr().out
     assert np.abs(attacked[0] - images[0]).max() > 0 and np.array_equal(attacked[1], images[1])  # the first one done
@@ -187,34 +186,34 @@ def test_survival_counts_the_draws_after_which_an_attack_still_fools(lite0, phot
 
 
 def test_a_compiled_attack_is_reused_at_other_budgets_and_gives_what_a_fresh_one_gives(tiny_model, monkeypatch):
-    monkeypatch.setattr(attacks, "_COMPILED", OrderedDict())
+    compiled.clear(tiny_model)
     images, shift = _noise(2, seed=6), transforms.jitter(1)
 
     def eot(budget, labels=(1, 2)):
         return attacks.attack(tiny_model, images, list(labels), "eot", budget, steps=4, draws=2, transforms=shift).images
 
     strong, weak = eot(8), eot(2)
-    assert len(attacks._COMPILED) == 1  # one trace for both budgets
+    assert len(compiled.entries(tiny_model, "attack")) == 1  # one trace for both budgets
     assert np.abs(weak - images).max() * 255 <= 2 + 1e-3 < np.abs(strong - images).max() * 255
-    attacks._COMPILED.clear()
+    compiled.clear(tiny_model)
     np.testing.assert_array_equal(weak, eot(2))
     for label in range(3):  # other labels, other budgets and steps: the same compiled step
         attacks.fgsm(tiny_model, images, [label, 9], 2)
         attacks.pgd(tiny_model, images, [label, 9], 4, steps=2)
         eot(4, (label, 9))
-    assert len(attacks._COMPILED) == 2  # FGSM and PGD share a step; EOT's views make another
+    assert len(compiled.entries(tiny_model, "attack")) == 2  # FGSM and PGD share a step; EOT's views make another
     attacks.fgsm(tiny_model, images, [1, 9], 2, targets=[5, 6])  # targeted: the same step, pushing up...
     warm = attacks.fgsm(tiny_model, images, [1, 9], 2, targets=[3, 4])  # ...as other targets do
-    assert len(attacks._COMPILED) == 2
-    attacks._COMPILED.clear()
+    assert len(compiled.entries(tiny_model, "attack")) == 2
+    compiled.clear(tiny_model)
     np.testing.assert_array_equal(warm, attacks.fgsm(tiny_model, images, [1, 9], 2, targets=[3, 4]))
     for count in range(1, 7):  # other numbers of images: the same step, traced once for any batch
         attacks.fgsm(tiny_model, _noise(count), list(range(count)), 2)
-    assert len(attacks._COMPILED) == 1  # one step for the targeted attack above and every count
-    shifts = [transforms.jitter(1) for _ in range(attacks.COMPILED_KEPT + 2)]  # other transforms: other steps...
+    assert len(compiled.entries(tiny_model, "attack")) == 1  # one step for the targeted attack above and every count
+    shifts = [transforms.jitter(1) for _ in range(compiled.KEPT["attack"] + 2)]  # other transforms: other steps...
     for shift in shifts:
         attacks.attack(tiny_model, images, [1, 2], "eot", 2, steps=1, draws=2, transforms=shift)
-    assert len(attacks._COMPILED) == attacks.COMPILED_KEPT  # ...of which only the last few are kept
+    assert len(compiled.entries(tiny_model, "attack")) == compiled.KEPT["attack"]  # ...of which only the last few are kept
 
 
 def test_the_untargeted_loss_is_the_log_probability_of_the_class_and_its_near_neighbours():
@@ -245,12 +244,12 @@ def test_until_fooled_stops_each_image_once_it_fools_and_takes_fewer_steps(tiny_
 
 
 def test_one_trace_serves_any_number_of_images_without_padding(tiny_model, monkeypatch):
-    monkeypatch.setattr(attacks, "_COMPILED", OrderedDict())
+    compiled.clear(tiny_model)
     images, labels = _noise(7, seed=10), [1, 2, 3, 4, 5, 6, 7]
     attacks.pgd(tiny_model, images, labels, 4, steps=3, batch_size=3)  # parts of 3, 2 and 2 images
     for count in (1, 5):
         attacks.pgd(tiny_model, images[:count], labels[:count], 4, steps=2)
-    (attack,) = attacks._COMPILED.values()
+    (attack,) = compiled.entries(tiny_model, "attack")
     assert attack.update.experimental_get_tracing_count() == 1
     assert [len(part) for part in attacks._parts(np.arange(13), 4)] == [4, 3, 3, 3]
 

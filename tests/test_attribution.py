@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 
 import lib
-from lib import attribution
+from lib import attribution, compiled
 from lib.attribution import (METHODS, DeletionCurve, deletion_curve, explain, hide_square, integrated_gradients,
                              make_baseline, path_points, quarter_shares, randomised_top, rank_correlation, top_class)
 from lib.classes import class_id_of
@@ -282,7 +282,7 @@ def test_the_gradient_is_traced_once_per_image_size_for_any_batch(detector):
     image = scene(4, 20)
     explain(detector, image, TARGET, "smoothgrad", **FAST["smoothgrad"])
     integrated_gradients(detector, image, TARGET, steps=12)  # batches of 8 and 4, then 2
-    assert attribution._COMPILED[detector][f"gradients {SIDE}x{SIDE}"].experimental_get_tracing_count() == 1
+    assert compiled.entries(detector, "gradients")[0].experimental_get_tracing_count() == 1
 
 
 @pytest.mark.parametrize("method", ["smoothgrad", "integrated_gradients", "occlusion"])

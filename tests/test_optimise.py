@@ -111,14 +111,14 @@ def test_gradient_of_takes_numpy_too(tiny_model):
 
 def test_a_repeated_run_reuses_its_compiled_step_and_gives_a_fresh_steps_result(tiny_model):
     """Same model, objective and transforms objects: traced once; new start, Adam and draws as a fresh step's."""
-    from lib import optimise, transforms
+    from lib import compiled, transforms
     objective, jitter = lib.logit("zebra"), transforms.jitter(2)
     settings = dict(num_steps=15, stop_at=None, transforms=jitter, parameterisation="fourier", learning_rate=0.05)
     first = lib.optimise_image(tiny_model, objective, seed=1, **settings)
-    step = next(reversed(optimise._COMPILED.values()))[0]
+    step = compiled.entries(tiny_model, "optimise")[-1][0]
     other = lib.optimise_image(tiny_model, objective, seed=2, **settings)
     again = lib.optimise_image(tiny_model, objective, seed=1, **settings)
-    assert next(reversed(optimise._COMPILED.values()))[0] is step and step.experimental_get_tracing_count() == 1
+    assert compiled.entries(tiny_model, "optimise")[-1][0] is step and step.experimental_get_tracing_count() == 1
     fresh = lib.optimise_image(tiny_model, lib.logit("zebra"), seed=1, **{**settings, "transforms": transforms.jitter(2)})
     assert np.allclose(again.image, first.image, atol=1e-6) and np.allclose(fresh.image, first.image, atol=1e-6)
     assert np.allclose(again.losses, first.losses, rtol=1e-5) and not np.allclose(other.image, first.image)

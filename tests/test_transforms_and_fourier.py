@@ -221,11 +221,11 @@ def test_strong_transforms_add_noise_and_resize_to_leaves_the_models_size_alone(
 
 
 def test_ideal_image_traces_one_step_for_one_class_after_another_with_a_fresh_steps_result(tiny_model):
-    from lib import optimise
+    from lib import compiled
     zebra = lib.ideal_image(tiny_model, "zebra", "fourier", num_steps=6, seed=3)
-    step = next(reversed(optimise._COMPILED.values()))[0]
+    step = compiled.entries(tiny_model, "optimise")[-1][0]
     daisy = lib.ideal_image(tiny_model, "daisy", "fourier", num_steps=6, seed=3)
-    assert next(reversed(optimise._COMPILED.values()))[0] is step and step.experimental_get_tracing_count() == 1
+    assert compiled.entries(tiny_model, "optimise")[-1][0] is step and step.experimental_get_tracing_count() == 1
     settings = lib.recipes.recipe_settings("fourier", "daisy", model_name=tiny_model.name)  # a fresh objective
     fresh = lib.optimise_image(tiny_model, settings.pop("objective"), seed=3, **{**settings, "num_steps": 6})
     assert daisy.target == lib.class_id_of("daisy") and daisy.num_steps == 6
