@@ -37,32 +37,26 @@ from typing import Callable, Sequence
 import numpy as np
 from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log lines)
 import keras
-import tensorflow as tf
 
-from . import compiled
-from .classes import NUM_CLASSES, class_group, class_id_of, class_name, same_or_near
+from .attack_step import CompiledAttack, aim, compiled_attack, load
+from .classes import class_name
+from .fooling import (SURVIVAL_BATCH, _labels, _successes, fooled, fooled_count,  # noqa: F401  (lib.attacks.X)
+                      fresh_generator, success_rate, survival, transformed)
 from .images import check_image
 from .models import check_model, model_input_size, predict_batch
 from .names import ATTACK_METHODS, ATTACK_STEPS, EOT_DRAWS, EOT_JPEG_QUALITY
-from .objectives import Objective
-from .optimise import make_step
-from .parameterisations import NORMS, PixelImage
+from .parameterisations import NORMS
 from .seeds import seed_or_default
-from .transforms import Transform, as_transform, camera, jpeg, resize_to, shot, views
+from .transforms import Transform, as_transform, camera, jpeg, shot, views
 
 METHODS, STEPS = ATTACK_METHODS, ATTACK_STEPS  # each method's default steps
 PGD_STEPS = STEPS["pgd"]
 SHOTS = 20  # fresh camera shots on which an EOT attack is judged (draws the attack never saw)
 SURVIVAL_SHARE = 0.8  # an EOT attack with random transforms succeeds when it fools on at least this share of them
-SURVIVAL_BATCH = 16  # shots judged in one forward pass (at 64, lesson 09's kernel peaked 0.3 GB higher)
 STEP_RULE = {"adam": "1/255, lesson 03's learning rate", "fgsm": "the whole budget",
              "pgd": "2.5 x budget / steps", "mifgsm": "budget / steps", "eot": "2.5 x budget / steps"}
 PGD_STEP_SHARE = 2.5  # each PGD step moves 2.5 * budget / steps (Madry et al.'s rule), so the walk can cross the ball
 ATTACK_BATCH = 4  # images per step. Memory grows with it; on 2 CPU cores all 13 photos at once were only about a
-# fifth faster than 4 at a time, and lesson 09's kernel peaked 0.5 GB higher (2.0 GB against 1.5)
-_MAKE_STEP_METHOD = {"adam": "adam", "fgsm": "sign", "pgd": "sign", "mifgsm": "momentum", "eot": "sign"}
-
-
 @dataclass
 class AttackResult:
     """What `attack` made, and how well it worked: one row per image.
@@ -114,13 +108,6 @@ class AttackResult:
                 extra += f", fresh shots {100 * self.shot_share.mean():.0f}% on average"
         return (f"AttackResult({self.method} {self.epsilon_255:g}/255 {self.norm}, {aim}: {self.count} of "
                 f"{len(self.success)} succeed{extra}; {self.steps} steps in {self.seconds:.1f}s{state})")
-
-
-def _labels(values: Sequence[int | str], count: int, name: str) -> list[int]:
-    values = [values] if isinstance(values, (int, str, np.integer)) else list(values)
-    if len(values) != count:
-        raise ValueError(f"{name} must hold one class per image: {count} images, but {len(values)} {name}.")
-    return [class_id_of(value.item() if isinstance(value, np.generic) else value) for value in values]
 
 
 def check_budget_255(epsilon_255: float) -> float:
@@ -260,7 +247,7 @@ def attack(model: keras.Model, images: np.ndarray, labels: Sequence[int | str], 
     random_start = method in ("pgd", "eot") if random_start is None else bool(random_start)
     attacked, made, interrupted = batch.copy(), 0, False
     if epsilon > 0 and step > 0:
-        compiled = _compiled(model, batch.shape[1:], method, norm, transforms, then, draws or 1)
+        compiled = compiled_attack(model, batch.shape[1:], method, norm, transforms, then, draws or 1)
         photos_per_pass = max(1, batch_size // (draws or 1))  # EOT's views count: memory grows with the views
         attacked, made, interrupted = _run(compiled, batch, true, wanted, epsilon, step, steps, seed, random_start,
                                            until_fooled, stop_at, photos_per_pass, callback)
@@ -281,7 +268,7 @@ def _default_step(method: str, epsilon: float, steps: int) -> float:
     return {"adam": 1 / 255, "fgsm": epsilon, "mifgsm": epsilon / steps}.get(method, PGD_STEP_SHARE * epsilon / steps)
 
 
-def _run(compiled: "_Compiled", batch: np.ndarray, true: list[int], wanted: list[int] | None, epsilon: float,
+def _run(compiled: CompiledAttack, batch: np.ndarray, true: list[int], wanted: list[int] | None, epsilon: float,
          step: float, steps: int, seed: int, random_start: bool, until_fooled: bool, stop_at: float | None,
          batch_size: int, callback: Callable[[int, int], None] | None) -> tuple[np.ndarray, int, bool]:
     """The attack's loop, a part of the batch at a time: (the attacked images, steps made, whether interrupted)."""
@@ -289,11 +276,11 @@ def _run(compiled: "_Compiled", batch: np.ndarray, true: list[int], wanted: list
     compiled.direction.assign(1.0 if wanted is None else -1.0)
     compiled.rate.assign(step)
     compiled.update.restart(seed)
-    aims = np.stack([_aim(true[k] if wanted is None else wanted[k], wanted is None) for k in range(len(batch))])
+    aims = np.stack([aim(true[k] if wanted is None else wanted[k], wanted is None) for k in range(len(batch))])
     attacked, most, parts = batch.copy(), 0, _parts(np.arange(len(batch)), batch_size)
     for number, part in enumerate(parts):
         going, made = part, 0  # going: the images of this part that take the next step
-        _load(compiled, batch[going], current[going], aims[going], epsilon)
+        load(compiled, batch[going], current[going], aims[going], epsilon)
         compiled.update.forget()
         try:
             for made in range(1, steps + 1):
@@ -309,7 +296,7 @@ def _run(compiled: "_Compiled", batch: np.ndarray, true: list[int], wanted: list
                         going = going[~done]
                         if not len(going):
                             break
-                        _load(compiled, batch[going], current[going], aims[going], epsilon)
+                        load(compiled, batch[going], current[going], aims[going], epsilon)
         except KeyboardInterrupt:  # Ctrl-C or the notebook's stop button: keep the attack as far as it got
             attacked[going] = compiled.pixels.image().numpy()
             later = "" if part[-1] == len(batch) - 1 else f"; {_images_named(part[-1] + 1, len(batch))} left untouched"
@@ -367,205 +354,9 @@ def _images_named(first: int, stop: int) -> str:
     return f"image {first + 1}" if stop - first == 1 else f"images {first + 1} to {stop}"
 
 
-def _aim(class_id: int, untargeted: bool) -> np.ndarray:
-    """What one image's step pushes: float32 [1000], 1 on the true class and its near neighbours
-    (untargeted, pushed down) or on the target (pushed up)."""
-    aim = np.zeros(NUM_CLASSES, np.float32)
-    aim[class_group(class_id) if untargeted else [class_id]] = 1.0
-    return aim
-
-
-def _succeeded(top: int, label: int, target: int | None) -> bool:
-    """Whether a top class means the attack succeeded (the rule of `fooled`)."""
-    return not same_or_near(top, label) if target is None else top == target
-
-
-def _successes(tops: Sequence[int], labels: Sequence[int], targets: Sequence[int] | None) -> np.ndarray:
-    """bool [n]: `_succeeded` for each image's top class, label and target (targets None: untargeted)."""
-    wanted = [None] * len(labels) if targets is None else targets
-    return np.array([_succeeded(int(top), label, target) for top, label, target in zip(tops, labels, wanted)], dtype=bool)
-
-
 def _parts(indices: np.ndarray, batch_size: int) -> list[np.ndarray]:
     """`indices` in the fewest parts of at most batch_size, as equal as can be: at 4, 13 images go as 4 + 3 + 3 + 3."""
     return np.array_split(indices, math.ceil(len(indices) / batch_size)) if len(indices) else []
-
-
-def _load(attack: "_Compiled", photos: np.ndarray, pixels: np.ndarray, aims: np.ndarray, epsilon: float) -> None:
-    """Point the compiled attack at these images: their photos, where they are now, what they aim at."""
-    attack.aims.assign(aims)
-    attack.pixels.reset(photos, epsilon, pixels)
-
-
-class _Compiled:
-    """One attack's compiled step, with the variables that the next call points at its own photos and budget."""
-
-    def __init__(self, model: keras.Model, shape: tuple, method: str, norm: str, transforms: Transform | None,
-                 then: Transform | None, draws: int):
-        self.model, self.transforms, self.then, self.norm = model, transforms, then, norm  # held: the key's ids stay theirs
-        self.aims = _any_batch(np.zeros((1, NUM_CLASSES), np.float32), "aims")
-        self.direction = tf.Variable(1.0, trainable=False, name="direction")  # 1: push the aims down; -1: up (targeted)
-        objective = _log_probability(self.aims, self.direction)
-        self.pixels = _AnyBatchPixels(shape, norm)
-        self.rate = tf.Variable(0.0, trainable=False, name="step")
-        seen = None if transforms is None and then is None else views(draws, transforms, then)
-        direction = "l2" if _MAKE_STEP_METHOD[method] == "sign" and norm == "l2" else _MAKE_STEP_METHOD[method]
-        self.update = make_step(model, objective, self.pixels, method=direction, learning_rate=self.rate,
-                                transforms=seen, generator=tf.random.Generator.from_seed(0))
-
-
-def _any_batch(value: np.ndarray, name: str) -> tf.Variable:
-    """A variable whose first (batch) dimension may change size when assigned: one trace serves any part size."""
-    return tf.Variable(value, trainable=False, shape=tf.TensorShape([None, *value.shape[1:]]), name=name)
-
-
-class _AnyBatchPixels(PixelImage):
-    """lib.parameterisations.PixelImage for a batch of any size: `reset` may bring more or fewer images."""
-
-    def __init__(self, shape: tuple, norm: str):
-        one = np.zeros((1, *shape), np.float32)
-        self.norm, self.epsilon = norm, 1.0
-        self.variable = tf.Variable(one, shape=tf.TensorShape([None, *shape]), name="pixels")
-        self.start, self.low, self.high = (_any_batch(one, name) for name in ("start", "low", "high"))
-        self.radius = tf.Variable(1.0, trainable=False, name="radius")
-
-
-def _log_probability(aims: tf.Variable, direction: tf.Variable | float = 1.0) -> Objective:
-    """`direction` times the mean over the batch of log p(any class of each image's aim), aims float32 [n, 1000] of
-    0s and 1s.
-
-    With one class in an aim it is minus that class's cross-entropy; with a
-    class and its near neighbours, the log of their probabilities summed.
-    Minimised with direction 1 it pushes the aims down (untargeted), with -1
-    up (targeted): one compiled step serves both. With k views of each image
-    (EOT: logits [k * n, 1000], view j of image i in row j * n + i) the aims
-    repeat k times and the mean runs over every view.
-    """
-    def loss(logits: tf.Tensor, image: tf.Tensor) -> tf.Tensor:
-        repeated = tf.tile(aims, [tf.shape(logits)[0] // tf.shape(aims)[0], 1])
-        aimed = tf.where(repeated > 0, logits, tf.fill(tf.shape(logits), -np.inf))
-        return direction * tf.reduce_mean(tf.reduce_logsumexp(aimed, axis=1) - tf.reduce_logsumexp(logits, axis=1))
-
-    return Objective(loss, "log p(the aimed classes)")
-
-
-def _compiled(model: keras.Model, shape: tuple, method: str, norm: str, transforms: Transform | None,
-              then: Transform | None, draws: int) -> _Compiled:
-    """The compiled step for this model, image shape [h, w, 3], method, norm and EOT views: traced once, then reused
-    for any number of images, untargeted or targeted.
-
-    A success curve runs the same attack at many budgets, and a loop over
-    photos one at a time the same attack on each: tracing a step takes about
-    a second, far longer than an FGSM step itself.
-    """
-    kind = "sign" if method in ("fgsm", "pgd") else method  # fgsm and pgd share one step (eot's differs by its views)
-    key = (shape, kind, norm, id(transforms), id(then), draws)
-    return compiled.cached(model, "attack", key, lambda: _Compiled(model, shape, method, norm, transforms, then, draws))
-
-
-def fooled(model: keras.Model, images: np.ndarray, labels: Sequence[int | str],
-           targets: Sequence[int | str] | None = None, batch_size: int = 4) -> np.ndarray:
-    """For each image, whether the attack succeeded: bool [n].
-
-    Untargeted: the top class is neither the label nor one of its near
-    neighbours (lib.classes.near_neighbours: an Egyptian cat called a tiger
-    cat, or a lemon called an orange, is not fooled). Targeted: the top
-    class is the target.
-    """
-    batch = check_image(images)
-    true = _labels(labels, len(batch), "labels")
-    tops = predict_batch(model, batch, batch_size).argmax(axis=1)
-    return _successes(tops, true, None if targets is None else _labels(targets, len(batch), "targets"))
-
-
-def fooled_count(model: keras.Model, images: np.ndarray, labels: Sequence[int | str], among: np.ndarray | None = None,
-                 targets: Sequence[int | str] | None = None) -> tuple[int, int]:
-    """(how many of the attacked images fool the model, how many were tried), as `fooled` judges.
-
-    among: bool [n], which images to try (None: all). For transfer, the
-        photos that both the attack's network and the judged one name right:
-        an attack on a photo the judge already gets wrong proves nothing.
-    """
-    batch = check_image(images)
-    tried = np.ones(len(batch), bool) if among is None else np.asarray(among, dtype=bool)
-    if tried.shape != (len(batch),):
-        raise ValueError(f"among must hold one True or False per image: {len(batch)} images, got shape {tried.shape}.")
-    if not tried.any():
-        return 0, 0
-    chosen = [label for label, keep in zip(_labels(labels, len(batch), "labels"), tried) if keep]
-    wanted = None if targets is None else [t for t, keep in zip(_labels(targets, len(batch), "targets"), tried) if keep]
-    return int(fooled(model, batch[tried], chosen, wanted).sum()), int(tried.sum())
-
-
-def fresh_generator(seed: int | None = None) -> tf.random.Generator:
-    """A generator for judging random transforms: a stream split off `seed`'s, so that its draws are never those an
-    attack made with the same seed trained on (None: the run's seed)."""
-    return tf.random.Generator.from_seed(seed_or_default(seed)).split(1)[0]
-
-
-def transformed(images: np.ndarray, transform: Transform | list[Transform], seed: int | None = None, *,
-                generator: tf.random.Generator | None = None) -> np.ndarray:
-    """The images after one random draw of `transform` (each image its own), at their own size: float32 [n, h, w, 3].
-
-    transform: a defence (lib.transforms.jpeg(75), blur(1.0)) or what a
-        camera does (lib.transforms.camera()); `seed` picks the draws (None:
-        the run's seed), or `generator` goes on drawing from its stream.
-    """
-    batch = check_image(images)
-    transform = as_transform(transform)
-    if transform is None:
-        raise ValueError("transform is missing: pass one from lib.transforms, e.g. lib.transforms.jpeg(75).")
-    generator = tf.random.Generator.from_seed(seed_or_default(seed)) if generator is None else generator
-    changed = transform(tf.constant(batch), generator)
-    return np.clip(resize_to(changed, batch.shape[1]).numpy() if changed.shape[1:3] != batch.shape[1:3]
-                   else changed.numpy(), 0.0, 1.0)
-
-
-def survival(model: keras.Model, images: np.ndarray, labels: Sequence[int | str],
-             transform: Transform | list[Transform], *, draws: int = 1,
-             targets: Sequence[int | str] | None = None, seed: int | None = None) -> np.ndarray:
-    """For each attacked image, the share of `draws` random draws of `transform` after which it still fools the model.
-
-    A transform without randomness (JPEG, blur) needs one draw; a camera
-    (lib.transforms.camera()) needs many, e.g. 20. Each image gets draws of
-    its own, from `fresh_generator(seed)`: never the draws an attack made
-    with the same seed saw (seed None: the run's seed).
-    """
-    if isinstance(draws, bool) or not isinstance(draws, int) or not 1 <= draws <= 1000:
-        raise ValueError(f"draws must be a whole number from 1 to 1000, got {draws!r}.")
-    batch, generator = check_image(images), fresh_generator(seed)
-    count = len(batch)
-    labels = _labels(labels, count, "labels")
-    targets = None if targets is None else _labels(targets, count, "targets")
-    per_pass = max(1, SURVIVAL_BATCH // count)  # draws judged in one forward pass; each drawn on its own, in order
-    held = []
-    for first in range(0, draws, per_pass):
-        copies = min(per_pass, draws - first)
-        shots = np.concatenate([transformed(batch, transform, generator=generator) for _ in range(copies)])
-        held.append(fooled(model, shots, labels * copies, None if targets is None else targets * copies,
-                           batch_size=SURVIVAL_BATCH))
-    return np.concatenate(held).reshape(draws, count).mean(axis=0)
-
-
-def success_rate(models: keras.Model | Sequence[keras.Model], images: np.ndarray, labels: Sequence[int | str],
-                 attack: Callable[..., np.ndarray | AttackResult], budgets: Sequence[float],
-                 targets: Sequence[int | str] | None = None) -> dict[str, np.ndarray]:
-    """The share of images each model gets wrong after `attack`, at each budget: {model name: [rate per budget]}.
-
-    attack: called as attack(images, labels, epsilon_255) (plus targets= for
-        a targeted attack) and returning the attacked images or an
-        AttackResult, e.g. `functools.partial(lib.pgd, source_model)`; the
-        models it is judged on may include other networks (transfer).
-    budgets: in levels of 255; 0 measures the photos untouched.
-    """
-    models = [models] if isinstance(models, keras.Model) else list(models)
-    rates = {model.name: [] for model in models}
-    for budget in budgets:
-        attacked = attack(images, labels, budget) if targets is None else attack(images, labels, budget, targets=targets)
-        attacked = attacked.images if isinstance(attacked, AttackResult) else attacked
-        for model in models:
-            rates[model.name].append(float(fooled(model, attacked, labels, targets).mean()))
-    return {name: np.array(values) for name, values in rates.items()}
 
 
 # --- "does an attack within this budget fool the model?": lesson 05's exercise 5 and its checker -------------------

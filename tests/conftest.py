@@ -41,11 +41,11 @@ def ctrl_c_at(monkeypatch):
     `calls` counts the calls (clear it to count again); the attacks' cache is
     emptied first, so that no step compiled before escapes.
     """
-    from lib import attacks, compiled
+    from lib import attack_step, compiled
 
     calls: list[int] = []
     at = [0]  # the call that presses Ctrl-C
-    real_make_step = attacks.make_step
+    real_make_step = attack_step.make_step
 
     def interrupting(*args, **kwargs):
         step = real_make_step(*args, **kwargs)
@@ -62,7 +62,7 @@ def ctrl_c_at(monkeypatch):
 
     def start(n: int) -> list[int]:
         at[0] = n
-        monkeypatch.setattr(attacks, "make_step", interrupting)
+        monkeypatch.setattr(attack_step, "make_step", interrupting)
         compiled.clear()  # the next attack builds its step with the interrupting make_step
         return calls
 

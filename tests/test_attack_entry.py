@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 import lib
-from lib import attacks, transforms
+from lib import attack_step, attacks, transforms
 from lib.optimise import make_step
 from lib.parameterisations import PixelImage
 from test_attacks import _always, _noise  # tests/ is on sys.path (pytest's default "prepend" import mode)
@@ -73,7 +73,7 @@ def _brightness(images, generator):
 def test_the_eot_gradient_is_the_mean_of_the_per_view_gradients(tiny_model):
     photos, draws = _noise(2, seed=7), 3
     aims = tf.Variable(np.eye(1000, dtype=np.float32)[[TARGET, TARGET + 1]], shape=[None, 1000])
-    objective = attacks._log_probability(aims, -1.0)  # targeted: the loss is -log p(target)
+    objective = attack_step.log_probability(aims, -1.0)  # targeted: the loss is -log p(target)
     pixels = PixelImage(photos)
     rate = 1e-3  # small enough that no value reaches 0 or 1, where it would be clipped
     step = make_step(tiny_model, objective, pixels, method="gd", learning_rate=rate,

@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 import lib
-from lib import attacks, compiled, transforms
+from lib import attack_step, attacks, compiled, transforms
 
 
 @pytest.fixture(scope="module")
@@ -222,9 +222,9 @@ def test_the_untargeted_loss_is_the_log_probability_of_the_class_and_its_near_ne
     aims[0, 281], aims[1, [281, 282, 285]] = 1, 1
     probabilities = tf.nn.softmax(logits).numpy()
     expected = np.mean([np.log(probabilities[0, 281]), np.log(probabilities[1, [281, 282, 285]].sum())])
-    assert np.isclose(float(attacks._log_probability(tf.Variable(aims))(logits, None)), expected, atol=1e-5)
+    assert np.isclose(float(attack_step.log_probability(tf.Variable(aims))(logits, None)), expected, atol=1e-5)
     one = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=[281], logits=logits[:1])
-    assert np.isclose(float(attacks._log_probability(tf.Variable(aims[:1]))(logits[:1], None)), -float(one[0]), atol=1e-5)
+    assert np.isclose(float(attack_step.log_probability(tf.Variable(aims[:1]))(logits[:1], None)), -float(one[0]), atol=1e-5)
 
 
 @pytest.mark.parametrize("targets, budget", [(None, 8), ([7, 7, 7, 7, 7], 64)])
