@@ -44,9 +44,12 @@ def number(name: str, value, low: float | None = None, high: float | None = None
           and (high is None or (value < high if high_open else value <= high)))
     if not ok:
         what = hint or f"{name} must be"
-        where = "" if low is None and high is None else " " + (
-            _range(low, high, low_open, high_open) if low is not None else f"<= {high}")
-        raise ValueError(f"{what} a number{where}, got {value!r}.")
+        if low == 0 and low_open and high is None:
+            kind = "a positive number"
+        else:
+            kind = "a number" + ("" if low is None and high is None else " " + (
+                _range(low, high, low_open, high_open) if low is not None else f"<= {high}"))
+        raise ValueError(f"{what} {kind}, got {value!r}.")
     return float(value)
 
 

@@ -72,10 +72,11 @@ def size(model=None) -> int:
     return len(_ENTRIES) if model is None else len(entries(model))
 
 
-def clear(model=None) -> None:
-    """Forget the compiled functions of `model` (all models' with none): the next call traces afresh."""
-    if model is None:
-        _ENTRIES.clear()
-    else:
-        for key in [key for key in _ENTRIES if key[0] == id(model)]:
+def clear(model=None, kind: str | None = None) -> None:
+    """Forget the compiled functions of `model` (all models' with none), of one `kind` (all with none): the next
+    call traces afresh."""
+    if kind is not None and kind not in KEPT:
+        raise ValueError(f"kind must be one of {', '.join(KEPT)} (or None for all), got {kind!r}.")
+    for key in [key for key in _ENTRIES if model is None or key[0] == id(model)]:
+        if kind in (None, key[1]):
             del _ENTRIES[key]

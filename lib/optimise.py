@@ -15,17 +15,14 @@ from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log 
 import tensorflow as tf
 
 from . import compiled
+from ._validate import number, one_of, whole
 from .classes import class_id_of, class_name
-from .images import check_image, noise_image
 from .layers import check_needs, feature_model
 from .models import check_model, model_input_size
 from .objectives import Objective, as_objective
 from .seeds import seed_or_default
-from .parameterisations import FourierImage, PixelImage
+from .parameterisations import Parameterisation, PixelImage, parameterise
 from .transforms import Transform, as_transform, resize_to
-
-Parameterisation = PixelImage | FourierImage
-PARAMETERISATIONS = ("pixels", "fourier")
 
 METHODS = ("adam", "gd", "sign", "l2", "momentum")
 DEFAULT_LEARNING_RATE = {"adam": 0.01, "gd": 1.0, "sign": 1 / 255, "l2": 1.0, "momentum": 1 / 255}
@@ -257,18 +254,14 @@ def _compiled_step(model: tf.keras.Model, objective: Objective, parameters: Para
 
 def _check_settings(model, num_steps, method, learning_rate, epsilon, stop_at) -> None:
     check_model(model)
-    if isinstance(num_steps, bool) or not isinstance(num_steps, int) or num_steps < 0:
-        raise ValueError(f"num_steps must be a whole number >= 0, got {num_steps!r}.")
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}.")
-    if not (isinstance(learning_rate, (int, float)) and 0 < learning_rate < float("inf")):
-        raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}.")
-    if epsilon is not None and not (isinstance(epsilon, (int, float)) and 0 <= epsilon <= 1):
-        raise ValueError(
-            f"epsilon is an L-inf budget in [0, 1] pixel units (4/255 means 4 levels of 255), got {epsilon!r}."
-        )
-    if stop_at is not None and not (isinstance(stop_at, (int, float)) and 0 < stop_at <= 1):
-        raise ValueError(f"stop_at must be a probability in (0, 1] or None, got {stop_at!r}.")
+    whole("num_steps", num_steps, 0)
+    one_of("method", method, METHODS)
+    number("learning_rate", learning_rate, 0, low_open=True)
+    if epsilon is not None:
+        number("epsilon", epsilon, 0, 1, hint="epsilon is an L-inf budget in [0, 1] pixel units (4/255 means 4 levels "
+                                              "of 255):")
+    if stop_at is not None:
+        number("stop_at", stop_at, 0, 1, hint="stop_at must be a probability,", low_open=True)
 
 
 def optimise_image(model: tf.keras.Model, objective: Objective | int | str, image: np.ndarray | None = None, *,
@@ -315,7 +308,7 @@ def optimise_image(model: tf.keras.Model, objective: Objective | int | str, imag
     _check_settings(model, num_steps, method, learning_rate, epsilon, stop_at)
     transforms = as_transform(transforms)
     size, seed = model_input_size(model), seed_or_default(seed)
-    parameters = _parameterise(parameterisation, image, size, seed, epsilon, decay, batch, any_size=transforms is not None)
+    parameters = parameterise(parameterisation, image, size, seed, epsilon, decay, batch, any_size=transforms is not None)
     start = parameters.image().numpy()
     target_id = objective.target if target is None else class_id_of(target)
     step, parameters = _compiled_step(model, objective, parameters, method, float(learning_rate), epsilon, transforms,
@@ -367,40 +360,3 @@ def _keep(result: Result, images: np.ndarray, probabilities: np.ndarray) -> None
     result.image, result.probabilities = images[0], probabilities[0]
 
 
-def check_batch(batch: int) -> int:
-    """`batch`, how many images to make at once, if it is a whole number from 1 to 64; else a ValueError."""
-    if isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= 64:
-        raise ValueError(f"batch is how many images to make at once, a whole number from 1 to 64, got {batch!r}.")
-    return batch
-
-
-def _parameterise(parameterisation: str, image: np.ndarray | None, size: int, seed: int,
-                  epsilon: float | None, decay: float | None = None, batch: int = 1,
-                  any_size: bool = False) -> Parameterisation:
-    """The PixelImage or FourierImage that optimise_image moves.
-
-    any_size: the image may have any size (with transforms, every view is
-    resized to the model's input size before the model sees it).
-    """
-    check_batch(batch)
-    if batch > 1 and image is not None:
-        raise ValueError("batch makes several images from random starts: leave image unset, or pass a batch of "
-                         "starting images [n, size, size, 3] as image instead.")
-    if decay is not None and (parameterisation != "fourier" or isinstance(decay, bool)
-                              or not isinstance(decay, (int, float)) or not 0 <= decay <= 4):
-        raise ValueError(f"decay shapes the Fourier spectrum: a number from 0 to 4, with parameterisation='fourier' "
-                         f"(got decay={decay!r}, parameterisation={parameterisation!r}).")
-    if parameterisation == "pixels":
-        start = check_image(np.stack([noise_image(size, seed + k) for k in range(batch)]) if image is None else image)
-        if start.shape[1:3] != (size, size) and not any_size:
-            raise ValueError(
-                f"The model takes {size}x{size} images, but the image is {start.shape[2]}x{start.shape[1]}; "
-                f"load it with lib.load_image(path, size={size})."
-            )
-        return PixelImage(start, epsilon)
-    if parameterisation == "fourier":
-        if image is not None or epsilon is not None:
-            raise ValueError("parameterisation='fourier' starts from its own random spectrum: "
-                             "leave image and epsilon unset (use 'pixels' to start from a photo).")
-        return FourierImage(size, batch=batch, seed=seed, decay=1.0 if decay is None else float(decay))
-    raise ValueError(f"parameterisation must be one of {PARAMETERISATIONS}, got {parameterisation!r}.")

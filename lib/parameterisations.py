@@ -15,6 +15,8 @@ import numpy as np
 from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log lines)
 import tensorflow as tf
 
+from ._validate import number, one_of, whole
+from .images import check_image, noise_image
 from .seeds import seed_or_default
 
 # Square root of the colour correlation matrix of ImageNet photos (rows: R, G, B),
@@ -23,6 +25,8 @@ COLOUR_CORRELATION_SQRT = np.array([[0.26, 0.09, 0.02],
                                     [0.27, 0.00, -0.05],
                                     [0.27, -0.09, 0.03]], dtype=np.float32)
 COLOUR_MATRIX = COLOUR_CORRELATION_SQRT / np.max(np.linalg.norm(COLOUR_CORRELATION_SQRT, axis=0))
+PARAMETERISATIONS = ("pixels", "fourier")
+MAX_BATCH = 64  # images made at once by one optimisation
 FOURIER_SCALE = 4.0  # keeps the starting image's spread modest (lucid divides by 4 too)
 
 
@@ -126,3 +130,46 @@ class FourierImage:
     def project(self) -> None:
         """Nothing to do: the sigmoid keeps every pixel in (0, 1)."""
         return None
+
+
+
+Parameterisation = PixelImage | FourierImage
+
+
+def check_batch(batch: int) -> int:
+    """`batch`, how many images to make at once, if it is a whole number from 1 to 64; else a ValueError."""
+    return whole("batch", batch, 1, MAX_BATCH, hint="batch is how many images to make at once,")
+
+
+def parameterise(parameterisation: str, image: np.ndarray | None, size: int, seed: int,
+                  epsilon: float | None, decay: float | None = None, batch: int = 1,
+                  any_size: bool = False) -> Parameterisation:
+    """The PixelImage or FourierImage that optimise_image moves.
+
+    any_size: the image may have any size (with transforms, every view is
+    resized to the model's input size before the model sees it).
+    """
+    check_batch(batch)
+    if batch > 1 and image is not None:
+        raise ValueError("batch makes several images from random starts: leave image unset, or pass a batch of "
+                         "starting images [n, size, size, 3] as image instead.")
+    if decay is not None and parameterisation != "fourier":
+        raise ValueError(f"decay shapes the Fourier spectrum: leave it unset with parameterisation={parameterisation!r}, "
+                         f"or use parameterisation='fourier'.")
+    if decay is not None:
+        number("decay", decay, 0, 4, hint="decay shapes the Fourier spectrum:")
+    if parameterisation == "pixels":
+        start = check_image(np.stack([noise_image(size, seed + k) for k in range(batch)]) if image is None else image)
+        if start.shape[1:3] != (size, size) and not any_size:
+            raise ValueError(
+                f"The model takes {size}x{size} images, but the image is {start.shape[2]}x{start.shape[1]}; "
+                f"load it with lib.load_image(path, size={size})."
+            )
+        return PixelImage(start, epsilon)
+    if parameterisation == "fourier":
+        if image is not None or epsilon is not None:
+            raise ValueError("parameterisation='fourier' starts from its own random spectrum: "
+                             "leave image and epsilon unset (use 'pixels' to start from a photo).")
+        return FourierImage(size, batch=batch, seed=seed, decay=1.0 if decay is None else float(decay))
+    one_of("parameterisation", parameterisation, PARAMETERISATIONS)
+    raise AssertionError(parameterisation)  # one_of has refused anything else

@@ -21,7 +21,8 @@ import tensorflow as tf
 from .classes import class_id_of
 from .names import RECIPES
 from .objectives import Objective, centred_logit, cross_entropy, logit, total_variation
-from .optimise import Progress, Result, check_batch, optimise_image
+from .optimise import Progress, Result, optimise_image
+from .parameterisations import check_batch
 from .transforms import standard_transforms, strong_transforms
 
 # The "tv" recipe, exactly lesson 04's: logit(target) + 0.01 * TV, Adam at learning rate 0.02, 200 steps from the

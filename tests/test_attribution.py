@@ -10,8 +10,9 @@ import tensorflow as tf
 
 import lib
 from lib import attribution, compiled
-from lib.attribution import (METHODS, DeletionCurve, deletion_curve, explain, hide_square, integrated_gradients,
-                             make_baseline, path_points, quarter_shares, randomised_top, rank_correlation, top_class)
+from lib.attribution import (METHODS, explain, hide_square, integrated_gradients, make_baseline, path_points,
+                             quarter_shares, top_class)
+from lib.faithfulness import DeletionCurve, deletion_curve, randomised_top, rank_correlation
 from lib.classes import class_id_of
 from lib.images import side_by_side
 from lib.layers import find_layer, last_feature_layer, spatial_layers

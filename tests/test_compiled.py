@@ -50,3 +50,16 @@ def test_a_freed_model_takes_its_weakly_held_functions_with_it():
 def test_an_unknown_kind_is_refused():
     with pytest.raises(ValueError, match="kind must be one of optimise, attack"):
         compiled.cached(_model("any"), "steps", (), object)
+
+
+def test_clear_can_forget_one_kind_and_keep_the_rest():
+    model, other = _model("one kind"), _model("other")
+    compiled.cached(model, "attack", ("pgd",), object)
+    predictor = compiled.cached(model, "predict", (), object)
+    compiled.cached(other, "attack", ("pgd",), object)
+    compiled.clear(model, "attack")
+    assert compiled.entries(model) == [predictor] and compiled.size(other) == 1
+    compiled.clear(kind="attack")  # every model's
+    assert compiled.size(other) == 0 and compiled.entries(model) == [predictor]
+    with pytest.raises(ValueError, match="kind must be one of"):
+        compiled.clear(model, "steps")
