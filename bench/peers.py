@@ -26,14 +26,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import tensorflow as tf
+from common import LITE0
+from quality import GALLERY, JUDGES
 
 import lib
 from lib import attribution, layers
 from lib.attacks import PGD_STEP_SHARE, fooled
 from lib.models import predict_batch
-from run import GALLERY, JUDGES, median_ms
+from lib.timing import median_ms, timed
 
-MODEL = "efficientnet_lite0"
+MODEL = LITE0
 PEERS = {"tf_keras_vis": "tf-keras-vis", "saliency": "saliency", "foolbox": "foolbox"}  # module -> package
 INSTALL = "pip install --no-deps -r bench/requirements-peers.txt"
 RECIPES = ("naive", "tv", "fourier")
@@ -296,8 +298,9 @@ def attribution_rows(model, plan: Plan) -> list[str]:
         for method, (ours_method, settings), peer, peer_map, peer_small_map in peer_maps(model, image, class_id, plan):
             ours_map = lib.explain(model, image, class_id, ours_method, **settings)
             correlation = lib.rank_correlation(ours_map, peer_map())
-            ours = median_ms(lambda: lib.explain(model, image, class_id, ours_method, **settings), plan.repeats, 1) / 1000
-            theirs = median_ms(peer_map, plan.repeats, 1) / 1000
+            ours = median_ms(lambda: lib.explain(model, image, class_id, ours_method, **settings), plan.repeats,
+                             warmup=1) / 1000
+            theirs = median_ms(peer_map, plan.repeats, warmup=1) / 1000
             if peer_small_map is not None:
                 small_map = peer_small_map()
                 small_shape = "x".join(map(str, small_map.shape))
@@ -345,9 +348,8 @@ def attack_rows(model, plan: Plan) -> list[str]:
     for budget in plan.budgets_255:
         success = {}
         for name, attack in (("seecat", ours), ("foolbox", theirs)):
-            began = time.perf_counter()
-            attacked = attack(budget)
-            seconds[name].append(time.perf_counter() - began)
+            took, attacked = timed(lambda: attack(budget))
+            seconds[name].append(took)
             success[name] = fooled(model, attacked, classes)
         counts = {name: int(fooled_each.sum()) for name, fooled_each in success.items()}
         not_fooled = "; ".join(", ".join(classes[index] for index in np.flatnonzero(~success[name])) or "none"
