@@ -18,7 +18,7 @@ import lib  # noqa: E402
 from lib.classes import class_id_of  # noqa: E402
 from lib.images import to_uint8  # noqa: E402
 from lib.optimise import Progress, Result  # noqa: E402
-from lib.attribution import DeletionCurve  # noqa: E402
+from lib.faithfulness import DeletionCurve  # noqa: E402
 from lib.plotting import (  # noqa: E402
     BAR_COLOUR, TARGET_COLOUR, change_size_255, scale_map, show_change, show_deletion_curves, show_explanation,
     show_history, show_images, show_success_curves, show_top_k, show_transfer,
@@ -472,3 +472,66 @@ def test_transfer_matrix_writes_counts_frames_the_white_box_cells_and_draws_a_pa
             show_transfer({"a": {"x": bad}})
     with pytest.raises(ValueError, match="the same columns"):
         show_transfer({"8/255": rates, "16/255": {"Lite0": {"Lite0": (1, 1)}}})
+
+
+def test_plotting_is_a_package_of_modules_each_short_enough_to_read_in_one_sitting():
+    from pathlib import Path
+
+    import lib.plotting
+
+    modules = sorted(Path(lib.plotting.__file__).parent.glob("*.py"))
+    assert len(modules) >= 5
+    assert all(len(module.read_text().splitlines()) <= 400 for module in modules), modules
+    figures = [name for name in lib.plotting.__all__ if name.startswith("show_")]
+    assert "show_judged_row" in figures and "show_spectra" in figures
+    for name in figures:  # every figure, as lib.plotting.X and as lib.X
+        assert getattr(lib, name) is getattr(lib.plotting, name)
+
+
+def test_show_spectra_draws_one_falling_line_per_image_each_in_its_own_style():
+    waves = np.cos(2 * np.pi * np.arange(32) / 32)  # one slow wave, across
+    slow = np.repeat(np.repeat((0.5 + 0.3 * waves)[None, :, None], 32, axis=0), 3, axis=2).astype(np.float32)
+    figure = lib.show_spectra({"pixel noise": lib.noise_image(32, seed=0), "slow wave": np.clip(
+        slow + lib.noise_image(32, seed=1, spread=0.01) - 0.5, 0, 1)})
+    axes = figure.axes[0]
+    assert [line.get_label() for line in axes.lines] == ["pixel noise", "slow wave"]
+    assert [text.get_text() for text in axes.get_legend().get_texts()] == ["pixel noise", "slow wave"]
+    assert axes.get_xscale() == axes.get_yscale() == "log"
+    for line in axes.lines:  # 1 .. 15 cycles per image, relative to the slowest wave
+        np.testing.assert_array_equal(line.get_xdata(), np.arange(1, 16))
+        assert line.get_ydata()[0] == 1
+    assert axes.lines[1].get_ydata()[1:].max() < 0.2 < axes.lines[0].get_ydata()[1:].min()  # the wave dominates
+    styles = {(line.get_linestyle(), line.get_marker()) for line in axes.lines}
+    assert len(styles) == 2, f"the lines must differ in more than colour: {styles}"
+    with pytest.raises(ValueError, match="at least one image"):
+        lib.show_spectra({})
+    with pytest.raises(ValueError, match="square image"):
+        lib.show_spectra({"wide": np.zeros((8, 12, 3), np.float32)})
+
+
+class FakeJury:
+    """A lib.Jury's caption without models: the target and the image's mean brightness."""
+
+    def caption(self, result, target, brief=False):
+        return f"{target}: {result.image.mean():.1f}" + (" (brief)" if brief else "")
+
+
+def test_show_judged_row_writes_each_images_verdicts_under_it():
+    results = [make_result(0.5, False), make_result(0.9, True)]
+    results[1].image = np.full((16, 16, 3), 0.2, np.float32)
+    figure = lib.show_judged_row(results, ["first", "second"], "tabby", FakeJury())
+    assert [axes.get_title() for axes in figure.axes] == ["first", "second"]
+    assert [axes.get_xlabel() for axes in figure.axes] == ["tabby: 0.5", "tabby: 0.2"]
+    gallery = lib.show_judged_row(results, ["a", "b"], ["tabby", "zebra"], FakeJury(), brief=True)
+    assert [axes.get_xlabel() for axes in gallery.axes] == ["tabby: 0.5 (brief)", "zebra: 0.2 (brief)"]
+    assert len(gallery.axes) == 2 and all(len(axes.images) == 1 for axes in gallery.axes)
+
+
+@pytest.mark.parametrize("results, target, jury, message", [
+    ([make_result(0.5, False)], ["tabby", "zebra"], FakeJury(), "1 images, but 2 targets"),
+    ([GREY], "tabby", FakeJury(), "results must be what lib.ideal_image"),
+    ([make_result(0.5, False)], "tabby", "judges", "jury must be a lib.Jury"),
+])
+def test_show_judged_row_rejects_bad_input(results, target, jury, message):
+    with pytest.raises(ValueError, match=message):
+        lib.show_judged_row(results, ["a"] * len(results), target, jury)
