@@ -19,28 +19,33 @@ import importlib
 # name -> the module of lib that defines it
 _NAMES = {
     "checks": ("CheckFailed", "check"),
-    "attribution": ("deletion_curve", "explain", "integrated_gradients", "randomised_top", "rank_correlation"),
+    "attribution": ("explain", "integrated_gradients"),
+    "faithfulness": ("DeletionCurve", "deletion_curve", "randomised_top", "rank_correlation"),
     "classes": ("class_id_of", "class_name", "class_names", "search_classes", "suggest_classes"),
     "images": ("change_size_255", "data_path", "load_image", "load_photo_set", "noise_image", "save_image", "side_by_side",
                "to_uint8"),
     "layers": ("activations", "layer_names"),
     "features": ("deep_dream", "top_patches"),
     "attacks": ("AttackResult", "attack", "fgsm", "pgd", "success_rate"),
-    "judge": ("Opinion", "second_opinion"),
+    "judge": ("Jury", "Opinion", "second_opinion"),
+    "evidence": ("probability_in_views", "quarter_gains", "target_logit", "uncover_quarters"),
+    "image_statistics": ("colour_correlation", "spectrum"),
     "names": ("available_offline", "default_model_name", "model_names"),
     "models": ("ensemble", "load_model", "model_input_size", "predict"),
     "objectives": ("Objective", "centred_logit", "channel", "cross_entropy", "diversity", "layer_energy", "logit",
                    "neuron", "total_variation"),
     "optimise": ("Progress", "Result", "gradient_of", "make_step", "optimise_image"),
     "plotting": ("show_change", "show_deletion_curves", "show_explanation",
-                 "show_history", "show_images", "show_success_curves", "show_top_k", "show_transfer"),
+                 "show_history", "show_images", "show_judged_row", "show_spectra", "show_success_curves", "show_top_k",
+                 "show_transfer"),
     "recipes": ("RECIPES", "ideal_image"),
     "widgets": ("LiveView", "channel_explorer", "class_picker", "explanation_explorer"),
 }
 _MODULE_OF = {name: module for module, names in _NAMES.items() for name in names}
-_SUBMODULES = ("cli", "environment", "exercises", "layers", "parameterisations", "quiet", "seeds", "transforms", *_NAMES)
+_SUBMODULES = ("attack_step", "cli", "compiled", "environment", "exercises", "fooling", "layers", "parameterisations",
+               "quiet", "seeds", "timing", "transforms", *_NAMES)
 
-__all__ = sorted([*_MODULE_OF, "environment", "layers", "parameterisations", "seeds", "transforms"])
+__all__ = sorted([*_MODULE_OF, "environment", "layers", "parameterisations", "seeds", "timing", "transforms"])
 
 
 def __getattr__(name: str):

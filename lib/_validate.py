@@ -27,12 +27,17 @@ def _range(low, high, low_open: bool = False, high_open: bool = False) -> str:
     return f"from {low} to {high}"
 
 
-def whole(name: str, value, low: int = 0, high: int | None = None, hint: str = "") -> int:
-    """`value` as an int if it is a whole number (not a bool) from `low` to `high` (None: no upper end)."""
+def whole(name: str, value, low: int = 0, high: int | None = None, hint: str = "", unit: str = "",
+          also: str = "") -> int:
+    """`value` as an int if it is a whole number (not a bool) from `low` to `high` (None: no upper end).
+
+    In the message, `unit` names what it counts ("pixels": "a whole number of
+    pixels from 1 to 8") and `also` what else is allowed (", or None for ...").
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low or (
             high is not None and value > high):
-        what = hint or f"{name} must be"
-        raise ValueError(f"{what} a whole number {_range(low, high)}, got {value!r}.")
+        what, of = hint or f"{name} must be", f" of {unit}" if unit else ""
+        raise ValueError(f"{what} a whole number{of} {_range(low, high)}{also}, got {value!r}.")
     return int(value)
 
 
@@ -61,10 +66,10 @@ def one_of(name: str, value, choices: Iterable, hint: str = ""):
             return value
     except TypeError:  # unhashable or incomparable: not a choice
         pass
-    close = difflib.get_close_matches(str(value), [str(choice) for choice in choices], n=1, cutoff=0.6)
+    close = difflib.get_close_matches(str(value), [str(choice) for choice in choices], n=1, cutoff=0.5)
     suggestion = f" Did you mean {close[0]!r}?" if close else ""
     what = hint or f"{name} must be"
-    raise ValueError(f"{what} one of {', '.join(map(repr, choices))}; got {value!r}.{suggestion}")
+    raise ValueError(f"{what} one of {', '.join(map(str, choices))}; got {value!r}.{suggestion}")
 
 
 def in_data(path: str | Path) -> bool:

@@ -31,13 +31,13 @@ import functools
 import math
 import time
 from dataclasses import dataclass
-from numbers import Real
 from typing import Callable, Sequence
 
 import numpy as np
 from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log lines)
 import keras
 
+from ._validate import number, one_of, whole
 from .attack_step import CompiledAttack, aim, compiled_attack, load
 from .classes import class_name
 from .fooling import (SURVIVAL_BATCH, _labels, _successes, fooled, fooled_count,  # noqa: F401  (lib.attacks.X)
@@ -51,6 +51,7 @@ from .transforms import Transform, as_transform, camera, jpeg, shot, views
 
 METHODS, STEPS = ATTACK_METHODS, ATTACK_STEPS  # each method's default steps
 PGD_STEPS = STEPS["pgd"]
+MAX_STEPS = 10_000
 SHOTS = 20  # fresh camera shots on which an EOT attack is judged (draws the attack never saw)
 SURVIVAL_SHARE = 0.8  # an EOT attack with random transforms succeeds when it fools on at least this share of them
 STEP_RULE = {"adam": "1/255, lesson 03's learning rate", "fgsm": "the whole budget",
@@ -112,25 +113,18 @@ class AttackResult:
 
 def check_budget_255(epsilon_255: float) -> float:
     """A budget in levels of 255 as a float (ValueError unless it is a number from 0 to 255)."""
-    if isinstance(epsilon_255, bool) or not isinstance(epsilon_255, Real) or not 0 <= epsilon_255 <= 255:
-        raise ValueError(f"epsilon_255 is a budget in levels of 255 (2 means 2/255), from 0 to 255; got {epsilon_255!r}.")
-    return float(epsilon_255)
+    return number("epsilon_255", epsilon_255, 0, 255, hint="epsilon_255 is a budget in levels of 255 (2 means 2/255):")
 
 
 def check_batch_size(batch_size: int) -> int:
     """A number of images per compiled step (ValueError unless a whole number >= 1)."""
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size is how many images go through the model at once, a whole number >= 1; "
-                         f"got {batch_size!r}.")
-    return batch_size
+    return whole("batch_size", batch_size, 1, hint="batch_size is how many images go through the model at once,")
 
 
 def _check_method(method: str, norm: str, steps: int | None) -> int:
     """The method's number of steps, once method, norm and steps are known to go together (else ValueError)."""
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}.")
-    if norm not in NORMS:
-        raise ValueError(f"norm must be one of {NORMS}, got {norm!r}.")
+    one_of("method", method, METHODS)
+    one_of("norm", norm, NORMS)
     if method == "mifgsm" and norm != "linf":
         raise ValueError("mifgsm takes signed steps: an L-inf attack (norm='linf'); for an L2 budget use pgd.")
     if method == "fgsm":
@@ -139,9 +133,7 @@ def _check_method(method: str, norm: str, steps: int | None) -> int:
                              "for more steps use pgd or mifgsm.")
         return 1
     steps = STEPS[method] if steps is None else steps
-    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= 10_000:
-        raise ValueError(f"steps must be a whole number from 1 to 10000, got {steps!r}.")
-    return steps
+    return whole("steps", steps, 1, MAX_STEPS)
 
 
 def _random_start(images: np.ndarray, epsilon: float, norm: str, rng: np.random.Generator) -> np.ndarray:
@@ -233,16 +225,16 @@ def attack(model: keras.Model, images: np.ndarray, labels: Sequence[int | str], 
     if (until_fooled or stop_at is not None) and eot:
         raise ValueError("until_fooled and stop_at judge each step's own forward pass, which EOT's views make "
                          "random: leave them unset for eot (its result says where it survives).")
-    if stop_at is not None and (wanted is None or isinstance(stop_at, bool) or not isinstance(stop_at, Real)
-                                or not 0 < stop_at <= 1):
-        raise ValueError(f"stop_at is a probability in (0, 1] for a targeted attack (targets=...), got {stop_at!r}.")
-    if isinstance(shots, bool) or not isinstance(shots, int) or not 1 <= shots <= 1000:
-        raise ValueError(f"shots must be a whole number from 1 to 1000, got {shots!r}.")
+    if stop_at is not None and wanted is None:
+        raise ValueError(f"stop_at is a probability for a targeted attack (targets=...), got {stop_at!r} without targets.")
+    if stop_at is not None:
+        number("stop_at", stop_at, 0, 1, low_open=True, hint="stop_at is a probability for a targeted attack,")
+    whole("shots", shots, 1, 1000)
     check_batch_size(batch_size)
     epsilon, seed = check_budget_255(epsilon_255) / 255, seed_or_default(seed)
-    if step_255 is not None and (isinstance(step_255, bool) or not isinstance(step_255, Real) or not 0 <= step_255 <= 255):
-        raise ValueError(f"step_255 is how far each step goes, in levels of 255 (0.5 means half a level), from 0 to "
-                         f"255; got {step_255!r}.")
+    if step_255 is not None:
+        number("step_255", step_255, 0, 255, hint="step_255 is how far each step goes, in levels of 255 (0.5 means half "
+                                                   "a level):")
     step = _default_step(method, epsilon, steps) if step_255 is None else step_255 / 255
     random_start = method in ("pgd", "eot") if random_start is None else bool(random_start)
     attacked, made, interrupted = batch.copy(), 0, False
@@ -278,7 +270,7 @@ def _run(compiled: CompiledAttack, batch: np.ndarray, true: list[int], wanted: l
     compiled.update.restart(seed)
     aims = np.stack([aim(true[k] if wanted is None else wanted[k], wanted is None) for k in range(len(batch))])
     attacked, most, parts = batch.copy(), 0, _parts(np.arange(len(batch)), batch_size)
-    for number, part in enumerate(parts):
+    for index, part in enumerate(parts):
         going, made = part, 0  # going: the images of this part that take the next step
         load(compiled, batch[going], current[going], aims[going], epsilon)
         compiled.update.forget()
@@ -286,7 +278,7 @@ def _run(compiled: CompiledAttack, batch: np.ndarray, true: list[int], wanted: l
             for made in range(1, steps + 1):
                 _, probabilities, scored = compiled.update()
                 if callback is not None:
-                    callback(number * steps + made, len(parts) * steps)
+                    callback(index * steps + made, len(parts) * steps)
                 if until_fooled or stop_at is not None:
                     done = _done(probabilities.numpy(), going, true, wanted, stop_at)
                     if done.any():  # these stop as they were scored; the others go on, fewer at a time

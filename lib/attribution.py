@@ -20,7 +20,6 @@ tests whether it does (`deletion_curve`, `randomised_top`).
 
 from __future__ import annotations
 
-import difflib
 import weakref
 from typing import Sequence
 
@@ -30,6 +29,7 @@ import keras
 import tensorflow as tf
 
 from . import compiled
+from ._validate import number, one_of, whole
 from .classes import class_id_of
 from .images import check_image, check_one_image
 from .layers import feature_model, find_layer, last_feature_layer
@@ -112,8 +112,7 @@ def _smoothgrad(model, image, class_id, samples, noise, batch_size, seed) -> np.
 
 def make_baseline(image: np.ndarray, baseline: str = "black") -> np.ndarray:
     """Integrated gradients' starting point for `image` [h, w, 3]: "black" (all 0) or "blur" (the image blurred)."""
-    if baseline not in BASELINES:
-        raise ValueError(f"baseline must be one of {BASELINES}, got {baseline!r}.")
+    one_of("baseline", baseline, BASELINES)
     image = check_image(image)
     if baseline == "black":
         return np.zeros_like(image[0])
@@ -184,8 +183,7 @@ def hide_square(image: np.ndarray, top: int, left: int, size: int, fill: float =
     height, width = image.shape[:2]
     for name, value, low, high in (("size", size, 1, min(height, width)), ("top", top, 0, None), ("left", left, 0, None)):
         high = high if high is not None else (height if name == "top" else width) - size  # the square must fit
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
-            raise ValueError(f"{name} must be a whole number of pixels from {low} to {high}, got {value!r}.")
+        whole(name, value, low, high, unit="pixels")
     hidden = image.copy()
     hidden[top:top + size, left:left + size] = fill
     return hidden
@@ -227,29 +225,21 @@ _FUNCTIONS = {"gradient": _gradient, "smoothgrad": _smoothgrad, "integrated_grad
 
 def _check_settings(method: str, settings: dict, height: int, width: int) -> dict:
     """The method's settings, defaults filled in; a setting it doesn't have or a bad value is refused."""
-    if not isinstance(method, str) or method not in METHODS:
-        close = difflib.get_close_matches(str(method), METHODS, n=1, cutoff=0.5)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}.{hint}")
+    one_of("method", method, METHODS)
     unknown = sorted(set(settings) - set(METHODS[method]))
     if unknown:
         allowed = ", ".join(METHODS[method]) or "none"
         raise ValueError(f"{method} has no setting {', '.join(unknown)}; its settings are: {allowed}.")
     options = {**METHODS[method], **settings}
-    whole = {"samples": (1, 4096), "batch_size": (1, 4096), "steps": (1, 4096), "seed": (0, 2**32 - 1),
-             "patch": (1, min(height, width)), "stride": (1, min(height, width))}
-    for name, (low, high) in whole.items():
+    ranges = {"samples": (1, 4096), "batch_size": (1, 4096), "steps": (1, 4096), "seed": (0, 2**32 - 1),
+              "patch": (1, min(height, width)), "stride": (1, min(height, width))}
+    for name, (low, high) in ranges.items():
         value = options.get(name, low)
-        if name == "seed" and value is None:  # the run's seed (lib.seeds)
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
-            raise ValueError(f"{method}'s {name} must be a whole number from {low} to {high}, got {value!r}.")
+        if not (name == "seed" and value is None):  # None: the run's seed (lib.seeds)
+            whole(name, value, low, high, hint=f"{method}'s {name} must be")
     for name in ("noise", "fill"):
-        value = options.get(name, 0.5)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-            raise ValueError(f"{method}'s {name} is in pixel units, a number from 0 to 1, got {value!r}.")
-    if options.get("baseline", "black") not in BASELINES:
-        raise ValueError(f"integrated_gradients' baseline must be one of {BASELINES}, got {options['baseline']!r}.")
+        number(name, options.get(name, 0.5), 0, 1, hint=f"{method}'s {name} is in pixel units,")
+    one_of("baseline", options.get("baseline", "black"), BASELINES, hint="integrated_gradients' baseline must be")
     layer = options.get("layer")
     if layer is not None and not isinstance(layer, str):
         raise ValueError(f"gradcam's layer is a layer's name such as 'block5_conv3', got {layer!r}.")

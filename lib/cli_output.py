@@ -13,6 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from ._validate import outside_data
+
 BAR_WIDTH = 30
 FIGURE_DPI = 150
 
@@ -22,7 +24,7 @@ def _write(picture, path) -> None:
     import lib
 
     if hasattr(picture, "savefig"):
-        picture.savefig(path, dpi=FIGURE_DPI)
+        picture.savefig(outside_data(path, "seecat"), dpi=FIGURE_DPI)
     else:
         lib.save_image(picture, path)
 

@@ -8,6 +8,7 @@ from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log 
 import keras
 import numpy as np
 
+from ._validate import one_of
 from .pickles import load_torch_state_dict
 
 IMAGE_SIZES = {0: 224, 1: 240, 2: 260}
@@ -79,8 +80,7 @@ def build_efficientnet_lite(variant: int = 0) -> keras.Model:
         variant: 0, 1 or 2; the model takes float32 [batch, S, S, 3] RGB in [0, 1]
             with S = 224, 240 or 260, and returns float32 [batch, 1000] logits (no softmax).
     """
-    if variant not in IMAGE_SIZES:
-        raise ValueError(f"variant must be one of {sorted(IMAGE_SIZES)}, but was {variant!r}")
+    one_of("variant", variant, sorted(IMAGE_SIZES))
     weights = load_torch_state_dict(find_weights_file(variant))
     size = IMAGE_SIZES[variant]
     images = keras.Input((size, size, 3), name="images")  # (B, S, S, 3) RGB in [0, 1]

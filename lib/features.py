@@ -21,6 +21,7 @@ import numpy as np
 from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log lines)
 import keras
 
+from ._validate import number, whole
 from .images import check_one_image, resize_and_crop
 from .layers import activations, check_needs
 from .models import model_input_size
@@ -54,10 +55,9 @@ def deep_dream(model: keras.Model, image: np.ndarray, layer: str, *, octaves: in
     size = model_input_size(model)
     photo = check_one_image(image, "deep_dream")
     for name, value, low, high in (("octaves", octaves, 1, 8), ("steps_per_octave", steps_per_octave, 1, 1000)):
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise ValueError(f"{name} must be a whole number from {low} to {high}, got {value!r}.")
-    if isinstance(octave_scale, bool) or not isinstance(octave_scale, (int, float)) or not 1 < octave_scale <= 2:
-        raise ValueError(f"octave_scale is how much each octave enlarges the image, a number in (1, 2], got {octave_scale!r}.")
+        whole(name, value, low, high)
+    number("octave_scale", octave_scale, 1, 2, low_open=True, hint="octave_scale is how much each octave enlarges the "
+                                                                    "image,")
     objective = layer_energy(layer)
     check_needs(model, objective.needs)
     sizes = [max(32, round(size / octave_scale**k)) for k in reversed(range(octaves))]

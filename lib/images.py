@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ._validate import DATA_DIR, outside_data, whole  # noqa: F401  (lib.images.DATA_DIR)
 from .seeds import seed_or_default
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 PHOTO_LABELS = DATA_DIR / "photos" / "labels.tsv"
 SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP", ".webp": "WEBP", ".gif": "GIF"}
 
@@ -70,8 +70,8 @@ def load_image(path: str | os.PathLike, size: int | None = 224) -> np.ndarray:
         raise FileNotFoundError(f"No image file at {str(path)!r}. Check the path; photos shipped with seecat are in {DATA_DIR}.")
     if path.is_dir():
         raise ValueError(f"{str(path)!r} is a folder, not an image file.")
-    if size is not None and (not isinstance(size, int) or size < 8):
-        raise ValueError(f"size must be a whole number of pixels >= 8 (e.g. 224), got {size!r}.")
+    if size is not None:
+        whole("size", size, 8, unit="pixels")
     try:
         with Image.open(path) as picture:
             picture.seek(0)
@@ -187,8 +187,7 @@ def save_image(image: np.ndarray, path: str | os.PathLike) -> Path:
         raise ValueError(f"save_image saves one image, but got a batch of {array.shape[0]}; save them one by one.")
     if path.suffix.lower() not in SAVE_FORMATS:
         raise ValueError(f"Can't tell the format from {str(path)!r}: end the name with one of {', '.join(SAVE_FORMATS)}.")
-    if path.resolve().parent == DATA_DIR or DATA_DIR in path.resolve().parents:
-        raise ValueError(f"Refusing to write {str(path)!r} into {DATA_DIR}: it holds the shipped originals. Save elsewhere, e.g. outputs/.")
+    outside_data(path, "save_image")
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(to_uint8(array[0])).save(path, SAVE_FORMATS[path.suffix.lower()])
     return path
@@ -214,3 +213,20 @@ def side_by_side(left: np.ndarray, right: np.ndarray, size: int = 224) -> np.nda
     canvas[top:top + half, half:2 * half] = resize_and_crop(check_image(right, "right")[0], half)
     return canvas
 
+
+def cat_and_dog(size: int = 224) -> np.ndarray:
+    """Lesson 07's scene: the cat photo (left) and the dog photo (right) side by side on grey, float32 [size, size, 3]."""
+    size = whole("size", size, 2)
+    cat, dog = (load_image(data_path(name), size=size) for name in ("cat.png", "dog.png"))
+    return side_by_side(cat, dog, size)
+
+
+def resized(image: np.ndarray, model) -> np.ndarray:
+    """The image at `model`'s input size (bicubic, centre square), float32 [size, size, 3] in [0, 1].
+
+    image: float32 [height, width, 3] in [0, 1]; returned as it is when it already has the model's size.
+    """
+    from .models import model_input_size  # here, not at the top: lib.images loads without TensorFlow
+
+    size, image = model_input_size(model), one_image(image)
+    return image if image.shape[:2] == (size, size) else resize_and_crop(image, size)

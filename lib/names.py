@@ -11,6 +11,8 @@ import importlib.util
 import os
 from pathlib import Path
 
+from ._validate import one_of
+
 DEFAULT_MODEL = "efficientnet_lite0"  # embedded: no download, the model every figure in the lessons comes from
 ARTICLE_MODEL = "vgg16"  # the article's model: one switch away, a 528 MB download on first use
 MODEL_VARIABLE = "SEECAT_MODEL"
@@ -49,9 +51,7 @@ def model_names() -> list[str]:
 
 def check_model_name(name: str) -> str:
     """Return `name` if it is a model seecat knows, else raise a ValueError listing them."""
-    if name not in MODELS:
-        raise ValueError(f"Unknown model {name!r}. Choose one of: {', '.join(MODELS)}.")
-    return name
+    return one_of("model", name, MODELS, hint=f"Unknown model {name!r}: the model must be")
 
 
 def default_model_name() -> str:

@@ -22,6 +22,7 @@ import numpy as np
 from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log lines)
 import tensorflow as tf
 
+from ._validate import whole
 from .classes import class_id_of, class_name
 
 LossFunction = Callable[..., tf.Tensor]
@@ -237,10 +238,13 @@ def total_variation(weights: Sequence[float] | None = None) -> Objective:
                      f"total_variation(weights=[{', '.join(f'{w:g}' for w in weights)}])")
 
 
+def total_variation_of(image: np.ndarray) -> float:
+    """The total variation of one image float32 [height, width, 3] in [0, 1]: small = smooth (a number, not a loss)."""
+    return float(total_variation()(None, tf.constant(np.asarray(image, dtype=np.float32)[None])))
+
+
 def _index(index: int) -> int:
-    if isinstance(index, bool) or not isinstance(index, int) or index < 0:
-        raise ValueError(f"a channel index is a whole number from 0, got {index!r}.")
-    return index
+    return whole("index", index, 0, hint="a channel index is")
 
 
 def _one_of_batch(values: tf.Tensor, batch: int | None) -> tf.Tensor:
@@ -248,8 +252,8 @@ def _one_of_batch(values: tf.Tensor, batch: int | None) -> tf.Tensor:
 
 
 def _batch_name(batch: int | None) -> str:
-    if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 0):
-        raise ValueError(f"batch picks one image of the batch by its position (0, 1, ...), got {batch!r}.")
+    if batch is not None:
+        whole("batch", batch, 0, hint="batch picks one image of the batch by its position (0, 1, ...):")
     return "" if batch is None else f", batch={batch}"
 
 

@@ -21,6 +21,7 @@ import tensorflow as tf
 from .classes import class_id_of
 from .names import RECIPES
 from .objectives import Objective, centred_logit, cross_entropy, logit, total_variation
+from ._validate import one_of
 from .optimise import Progress, Result, optimise_image
 from .parameterisations import check_batch
 from .transforms import standard_transforms, strong_transforms
@@ -60,8 +61,7 @@ def recipe_settings(recipe: str, target: int | str | tf.Variable | Objective, tv
     model_name: the model that makes the image; the "fourier" recipe takes a
     smaller learning rate for SqueezeNet (FOURIER_LEARNING_RATES).
     """
-    if recipe not in RECIPES:
-        raise ValueError(f"Unknown recipe {recipe!r}: choose one of {', '.join(RECIPES)}.")
+    one_of("recipe", recipe, RECIPES)
     default_tv = {"tv": DEFAULT_TV_WEIGHT, "fourier": FOURIER_TV_WEIGHT}.get(recipe, 0.0)
     tv = default_tv if tv_weight is None else tv_weight
     objective = target if isinstance(target, Objective) else \

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import os
 
+from ._validate import whole
+
 SEED_VARIABLE = "SEECAT_SEED"
 DETERMINISTIC_VARIABLE = "SEECAT_DETERMINISTIC"
 DEFAULT_SEED = 0
@@ -48,10 +50,7 @@ def seed_or_default(seed: int | None, name: str = "seed") -> int:
     """`seed` itself, checked, or the run's seed when it is None."""
     if seed is None:
         return run_seed()
-    if isinstance(seed, bool) or not hasattr(seed, "__index__") or not 0 <= int(seed) <= LARGEST_SEED:
-        raise ValueError(f"{name} must be a whole number from 0 to {LARGEST_SEED}, or None for the run's seed "
-                         f"({SEED_VARIABLE}), got {seed!r}.")
-    return int(seed)
+    return whole(name, seed, 0, LARGEST_SEED, also=f", or None for the run's seed ({SEED_VARIABLE})")
 
 
 def deterministic() -> bool:

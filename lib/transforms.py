@@ -23,6 +23,7 @@ from typing import Callable, Sequence
 from . import quiet  # noqa: F401  (imports TensorFlow without its start-up log lines)
 import tensorflow as tf
 
+from ._validate import number, whole
 from .names import MAX_DRAWS
 
 Transform = Callable[[tf.Tensor, tf.random.Generator], tf.Tensor]
@@ -116,8 +117,7 @@ def noise(std: float = 0.05) -> Transform:
     white a pixel may leave the range by a little, and the models take it as
     it is (clipping would cut the gradient of every saturated pixel).
     """
-    if not (isinstance(std, (int, float)) and not isinstance(std, bool) and 0 <= std <= 1):
-        raise ValueError(f"noise std is in pixel units, a number from 0 to 1 (0.05 is about 13 levels of 255), got {std!r}.")
+    number("std", std, 0, 1, hint="noise std is in pixel units (0.05 is about 13 levels of 255),")
 
     def apply(images: tf.Tensor, generator: tf.random.Generator) -> tf.Tensor:
         return images + generator.normal(tf.shape(images), stddev=std)
@@ -142,8 +142,7 @@ def gaussian_blur(images: tf.Tensor, sigma: float) -> tf.Tensor:
 
 def blur(sigma: float = 1.0) -> Transform:
     """Gaussian blur of `sigma` pixels (a soft lens, or a defence against fine-grained attacks)."""
-    if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not 0 < sigma <= 10:
-        raise ValueError(f"blur sigma is in pixels, a number in (0, 10], got {sigma!r}.")
+    number("sigma", sigma, 0, 10, low_open=True, hint="blur sigma is in pixels,")
 
     def apply(images: tf.Tensor, generator: tf.random.Generator) -> tf.Tensor:
         return gaussian_blur(images, sigma)
@@ -154,8 +153,7 @@ def blur(sigma: float = 1.0) -> Transform:
 def jpeg(quality: int = 75) -> Transform:
     """Save and reload as JPEG at `quality` (1-100). JPEG has no gradient: the backward pass treats it as the
     identity ("straight-through"), which is enough for an attack to learn to survive it."""
-    if isinstance(quality, bool) or not isinstance(quality, int) or not 1 <= quality <= 100:
-        raise ValueError(f"jpeg quality is a whole number from 1 to 100, got {quality!r}.")
+    whole("quality", quality, 1, 100, hint="jpeg quality is")
 
     def apply(images: tf.Tensor, generator: tf.random.Generator) -> tf.Tensor:
         compressed = tf.map_fn(lambda image: tf.image.adjust_jpeg_quality(tf.clip_by_value(image, 0.0, 1.0), quality),
@@ -194,9 +192,7 @@ def views(draws: int, transform: Transform | None = None, then: Transform | None
     View k of image i is row k * n + i. A loss averaged over the rows
     averages the gradient over the views, in one forward and backward pass.
     """
-    if isinstance(draws, bool) or not isinstance(draws, int) or not 1 <= draws <= MAX_DRAWS:
-        raise ValueError(f"draws is how many views of each image a step averages over, a whole number from 1 to "
-                         f"{MAX_DRAWS}; got {draws!r}.")
+    whole("draws", draws, 1, MAX_DRAWS, hint="draws is how many views of each image a step averages over,")
     if draws > 1 and transform is None:
         raise ValueError(f"draws={draws} views need a random transform to draw them from, e.g. lib.transforms.camera(); "
                          "without one, use draws=1.")

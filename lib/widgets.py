@@ -17,6 +17,7 @@ import numpy as np
 from IPython.display import display
 from PIL import Image, ImageDraw
 
+from ._validate import number, whole
 from .classes import class_id_of, class_name, class_names, suggest_classes
 from .images import load_image, resize_and_crop, to_uint8
 from .names import ATTRIBUTION_METHODS
@@ -127,12 +128,10 @@ class LiveView:
 
     def __init__(self, num_steps: int | None = None, target: int | str | None = None, every: int = 1,
                  scale: float = 2):
-        if num_steps is not None and (isinstance(num_steps, bool) or not isinstance(num_steps, int) or num_steps < 0):
-            raise ValueError(f"num_steps must be a whole number >= 0 or None, got {num_steps!r}.")
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise ValueError(f"every must be a whole number >= 1, got {every!r}.")
-        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale <= 16:
-            raise ValueError(f"scale must be a number in (0, 16], e.g. 2 for double size, got {scale!r}.")
+        if num_steps is not None:
+            whole("num_steps", num_steps, 0, hint="num_steps must be None or")
+        whole("every", every, 1)
+        number("scale", scale, 0, 16, low_open=True, hint="scale (e.g. 2 for double size) must be")
         self.num_steps, self.every, self.scale = num_steps, every, scale
         self.target_name = None if target is None else class_name(class_id_of(target))
         self.image = widgets.Image(format="png")

@@ -366,7 +366,7 @@ BAD_CALLS = [
     ("fractional samples", lambda m: explain(m, IMAGE, TARGET, "smoothgrad", samples=2.5), "samples"),
     ("noise in 0-255 units", lambda m: explain(m, IMAGE, TARGET, "smoothgrad", noise=2), "noise is in pixel units"),
     ("white baseline", lambda m: explain(m, IMAGE, TARGET, "integrated_gradients", baseline="white"),
-     "baseline must be one of ('black', 'blur')"),
+     "baseline must be one of black, blur"),
     ("no steps", lambda m: explain(m, IMAGE, TARGET, "integrated_gradients", steps=0), "steps must be"),
     ("patch bigger than the image", lambda m: explain(m, IMAGE, TARGET, "occlusion", patch=64),
      "patch must be a whole number from 1 to 32, got 64"),

@@ -14,6 +14,7 @@ import pytest
 import tensorflow as tf
 
 import lib
+from lib import compiled
 from lib.images import resize_and_crop
 from lib.layers import aliases, channel_count, check_needs, find_layer, spatial_layers
 
@@ -198,7 +199,7 @@ def test_an_inner_objective_without_its_activations_is_refused(small):
 @pytest.mark.parametrize("make", [lib.channel, lib.neuron])
 @pytest.mark.parametrize("index", [-1, 1.5, True, "3", None])
 def test_a_bad_channel_index_is_refused(make, index):
-    with pytest.raises(ValueError, match=r"a channel index is a whole number from 0, got"):
+    with pytest.raises(ValueError, match=r"a channel index is a whole number >= 0, got"):
         make("conv_b", index)
 
 
@@ -237,7 +238,7 @@ def test_an_unknown_layer_is_refused_before_optimise_image_compiles_anything(mon
     with pytest.raises(ValueError, match=r"Did you mean 'conv_b'"):
         lib.ideal_image(model, lib.channel("conv_c", 0), "fourier", num_steps=5)
     assert built == [] and seen == []  # neither a feature model nor a step: refused first
-    assert model not in lib.layers._FEATURE_MODELS
+    assert compiled.size(model) == 0  # nothing compiled for the model either
 
 
 def test_a_channel_out_of_range_is_refused_with_the_count(small):
@@ -325,7 +326,7 @@ def test_activations_are_the_feature_models_and_one_trace_reads_every_named_laye
     for name in ("conv_a", "pool_a", "conv_b", "relu_a"):  # relu_a is no named layer: its own feature model reads it
         reference = lib.layers.feature_model(model, (name,))([image[None]], training=False)[0].numpy()[0]
         np.testing.assert_allclose(lib.activations(model, image, name), reference, rtol=1e-5, atol=1e-6)
-    names, read = lib.layers._reader(model)
+    [(names, read)] = compiled.entries(model, "reader")  # the model's one reader
     assert names == ("conv_a", "pool_a", "conv_b") and read.experimental_get_tracing_count() == 1
     lib.activations(model, lib.noise_image(96, 6), "conv_b")  # another size is resized first: still one trace
     assert read.experimental_get_tracing_count() == 1
