@@ -165,3 +165,12 @@ def same_or_near(first: int | str, second: int | str) -> bool:
     """Whether two classes (names or ids) are the same class or near neighbours (see `near_neighbours`)."""
     first, second = class_id_of(first), class_id_of(second)
     return first == second or second in _neighbour_ids()[first]
+
+
+FIRST_DOG, LAST_DOG = "Chihuahua", "Mexican hairless"  # ImageNet's dog breeds run from the one to the other
+DOG_BREEDS: tuple[str, ...] = class_names()[class_id_of(FIRST_DOG) : class_id_of(LAST_DOG) + 1]  # the 118 breeds
+
+
+def is_dog(target: int | str) -> bool:
+    """Whether a class (name or id) is one of ImageNet's 118 dog breeds (DOG_BREEDS)."""
+    return class_name(target) in DOG_BREEDS

@@ -101,3 +101,12 @@ def test_the_hierarchy_file_holds_every_class_and_every_word_above_it():
 def test_a_bad_class_is_named_in_near_neighbours():
     with pytest.raises(ValueError, match="not one of the 1000"):
         lib.classes.near_neighbours("kitty")
+
+
+def test_dog_breeds_are_the_118_imagenet_dogs():
+    assert len(lib.classes.DOG_BREEDS) == 118
+    assert lib.classes.DOG_BREEDS[0] == "Chihuahua" and lib.classes.DOG_BREEDS[-1] == "Mexican hairless"
+    assert lib.classes.is_dog("malamute") and lib.classes.is_dog("borzoi") and lib.classes.is_dog(151)
+    assert not any(lib.classes.is_dog(name) for name in ("tabby", "timber wolf", "hotdog"))
+    with pytest.raises(ValueError, match="not one of the 1000"):
+        lib.classes.is_dog("doggo")

@@ -53,6 +53,8 @@ def test_each_unsolved_check_says_not_done_yet_and_how_to_start(executed):
     for cell in checks:
         printed = "".join(output.get("text", "") for output in cell.outputs if output.output_type == "stream")
         assert NOT_DONE.match(printed.strip()), f"{printed!r}\n{cell.source}"
+        echoed = [output for output in cell.outputs if output.output_type != "stream"]
+        assert not echoed, f"the Verdict the checker returns adds nothing under its feedback: {echoed}\n{cell.source}"
 
 
 def _shared_cells(path: Path) -> list[tuple[str, str, list[str]]]:

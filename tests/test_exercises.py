@@ -1,15 +1,17 @@
-"""The exercise checkers: each accepts a right answer and turns wrong ones down with a friendly NotYet."""
+"""The exercise checkers: each accepts a right answer and turns wrong ones down with a friendly NotYet.
 
-import io
+A check cell's call prints the feedback and returns a Verdict (`_accepted` reads it); the strict form,
+`check.__wrapped__`, returns the "✓" lines or raises NotYet (`_refusal` reads its message).
+"""
 
 import numpy as np
 import pytest
 import tensorflow as tf
-from PIL import Image, ImageFilter
+from PIL import Image
 
 import lib
 from lib import exercises
-from lib.exercises import NotYet
+from lib.exercises import NotYet, Verdict
 
 TARGET = "Siamese cat"
 
@@ -23,21 +25,44 @@ def _refusal(check, *args, **kwargs) -> str:
     return message
 
 
+def _verdict(check, capsys, *args, **kwargs) -> Verdict:
+    """What a check cell's call `check(*args)` returns, once it is clear that it printed that verdict's feedback."""
+    verdict = check(*args, **kwargs)
+    assert isinstance(verdict, Verdict) and verdict.name == check.__name__
+    assert capsys.readouterr().out == verdict.feedback + "\n"
+    assert verdict.score == (1.0 if verdict.passed else 0.0)
+    return verdict
+
+
+def _accepted(check, capsys, *args, **kwargs) -> str:
+    """The feedback of a check cell's call that must pass: the "✓" lines it printed."""
+    verdict = _verdict(check, capsys, *args, **kwargs)
+    assert verdict.passed, verdict.feedback
+    assert verdict.feedback.startswith("✓ ") and "✗" not in verdict.feedback
+    return verdict.feedback
+
+
 def test_a_check_cell_prints_its_verdict_and_never_raises(tiny_model, capsys):
-    exercises.check_ideal_image(tiny_model, None, TARGET)  # unfilled: Run All must go on past it
-    assert capsys.readouterr().out.startswith("Not done yet: fill in `result`")
-    exercises.check_ideal_image(tiny_model, np.full((8, 8, 3), 2.0, np.float32), TARGET)  # wrong: said, not raised
-    assert "outside [0, 1]" in capsys.readouterr().out
+    verdict = _verdict(exercises.check_ideal_image, capsys, tiny_model, None, TARGET)  # unfilled: Run All goes on
+    assert not verdict.passed and verdict.feedback.startswith("Not done yet: fill in `result`")
+    wrong = _verdict(exercises.check_ideal_image, capsys, tiny_model, np.full((8, 8, 3), 2.0, np.float32), TARGET)
+    assert not wrong.passed and "outside [0, 1]" in wrong.feedback  # wrong: said, not raised
 
 
-def _jpeg(image: np.ndarray, quality: int) -> np.ndarray:
-    buffer = io.BytesIO()
-    Image.fromarray(lib.to_uint8(image)).save(buffer, "JPEG", quality=quality)
-    return np.asarray(Image.open(buffer).convert("RGB"), dtype=np.float32) / 255
+def test_a_verdict_is_short_and_adds_nothing_under_the_printed_feedback(tiny_model, capsys):
+    verdict = exercises.check_ideal_image(tiny_model, None, TARGET)
+    printed = capsys.readouterr().out
+    assert repr(verdict) == "Verdict(check_ideal_image: not yet)" and str(verdict) == verdict.feedback
+    assert verdict._ipython_display_() is None and capsys.readouterr().out == ""  # a cell ending in it: no echo
+    assert printed == verdict.feedback + "\n"
+    with pytest.raises(AttributeError):
+        verdict.passed = True  # frozen: a grader reads it, nobody changes it
 
 
-def _blur(image: np.ndarray, radius: float) -> np.ndarray:
-    return np.asarray(Image.fromarray(lib.to_uint8(image)).filter(ImageFilter.GaussianBlur(radius)), np.float32) / 255
+def _defended(image: np.ndarray) -> dict[str, np.ndarray]:
+    """The image after JPEG at quality 50 and after a blur of 1 pixel, as the solution makes them."""
+    defences = {"JPEG 50": lib.transforms.jpeg(50), "blur 1": lib.transforms.blur(1.0)}
+    return {name: lib.attacks.transformed(image, defence)[0] for name, defence in defences.items()}
 
 
 def _top_name(model, image) -> str:
@@ -89,32 +114,50 @@ def test_every_checker_says_not_done_yet_for_an_unfilled_answer(lite0, dog, dog_
                                   "start), then run this cell again.")
 
 
-def test_dog_breeds_are_the_118_imagenet_dogs():
-    assert len(exercises.DOG_BREEDS) == 118
-    assert exercises.DOG_BREEDS[0] == "Chihuahua" and exercises.DOG_BREEDS[-1] == "Mexican hairless"
-    assert exercises.is_dog("malamute") and exercises.is_dog("borzoi")
-    assert not exercises.is_dog("tabby") and not exercises.is_dog("timber wolf") and not exercises.is_dog("hotdog")
+def test_every_check_cell_returns_a_failing_verdict_for_an_unfilled_answer(tiny_model, capsys):
+    photos, labels, layer = np.full((1, 8, 8, 3), 0.5, np.float32), [TARGET], tiny_model.layers[1].name  # its conv
+    calls = {
+        exercises.check_ideal_image: (tiny_model, None, TARGET),
+        exercises.check_untargeted_attack: (tiny_model, None, None, 2),
+        exercises.check_transfer: (tiny_model, None, None, TARGET, None, None),
+        exercises.check_defence: (tiny_model, None, TARGET, None, None),
+        exercises.check_smallest_budget: (tiny_model, None, TARGET, None),
+        exercises.check_tv_weight: (tiny_model, TARGET, None, None),
+        exercises.check_most_faithful: (None, None),
+        exercises.check_hiding_square: (tiny_model, None),
+        exercises.check_favourite_channel: (tiny_model, photos[0], layer, None, None),
+        exercises.check_neuron_image: (tiny_model, layer, 0, None),
+        exercises.check_blur_proof: (tiny_model, photos, labels, None),
+        exercises.check_l2_attack: (tiny_model, photos, labels, photos, None, None),
+    }
+    assert len(calls) == len([name for name in exercises.__all__ if name.startswith("check_")])
+    for check, args in calls.items():
+        verdict = _verdict(check, capsys, *args)
+        assert not verdict.passed and verdict.score == 0.0, check.__name__
+        assert verdict.feedback.startswith("Not done yet: fill in `") or verdict.feedback.startswith("✗"), verdict
 
 
-def test_total_variation_of_matches_tensorflow(rng):
-    image = rng.random((10, 12, 3), dtype=np.float32)
-    assert exercises.total_variation_of(image) == pytest.approx(float(tf.image.total_variation(tf.constant(image))))
+def test_the_tools_the_notebooks_use_are_handed_on_from_their_modules():
+    """exercises.DOG_BREEDS, .resized, .fools...: the notebooks' names; tested in test_classes, test_images..."""
+    assert exercises.DOG_BREEDS is lib.classes.DOG_BREEDS and exercises.is_dog is lib.classes.is_dog
+    assert exercises.resized is lib.images.resized and exercises.cat_and_dog is lib.images.cat_and_dog
+    assert exercises.total_variation_of is lib.objectives.total_variation_of
+    assert exercises.fools is lib.attacks.fools
+    assert all(hasattr(exercises, name) for name in exercises.__all__)
 
 
-def test_resized_fits_the_model(tiny_model, squeezenet, dog):
+def test_resized_fits_another_models_size(squeezenet, dog):
     assert exercises.resized(dog, squeezenet).shape == (227, 227, 3)
-    assert exercises.resized(dog, tiny_model).shape == (8, 8, 3)
-    assert exercises.resized(dog, squeezenet).dtype == np.float32
 
 
 # --- exercise 1: the ideal image ---------------------------------------------------------------
 
 def test_ideal_image_accepts_a_result_and_its_image(lite0, capsys):
     result = lib.optimise_image(lite0, lib.cross_entropy(TARGET), num_steps=50)
-    exercises.check_ideal_image.__wrapped__(lite0, result, TARGET)
-    exercises.check_ideal_image.__wrapped__(lite0, result.image, TARGET)
-    output = capsys.readouterr().out
-    assert output.startswith("✓ the model is sure your image shows 'Siamese cat'") and "✗" not in output
+    output = _accepted(exercises.check_ideal_image, capsys, lite0, result, TARGET)
+    assert output.startswith("✓ the model is sure your image shows 'Siamese cat'")
+    assert exercises.check_ideal_image.__wrapped__(lite0, result.image, TARGET) == output  # the strict form
+    assert capsys.readouterr().out == ""  # which prints nothing
 
 
 def test_ideal_image_with_too_few_steps_is_told_to_run_more_steps(lite0):
@@ -162,8 +205,7 @@ def no_dog(lite0, dog) -> np.ndarray:
 
 
 def test_untargeted_attack_accepts_an_image_no_dog_breed(lite0, dog, no_dog, capsys):
-    exercises.check_untargeted_attack.__wrapped__(lite0, dog, no_dog, epsilon_255=2)
-    output = capsys.readouterr().out
+    output = _accepted(exercises.check_untargeted_attack, capsys, lite0, dog, no_dog, epsilon_255=2)
     assert "no dog breed" in output and "within the budget of 2/255" in output
 
 
@@ -199,8 +241,8 @@ def _transfer_answers(others, adversarial):
 
 def test_transfer_accepts_measured_answers(lite0, squeezenet, dog_as_cat, capsys):
     others = {"squeezenet1_1": squeezenet}
-    exercises.check_transfer.__wrapped__(lite0, others, dog_as_cat, TARGET, *_transfer_answers(others, dog_as_cat))
-    output = capsys.readouterr().out
+    output = _accepted(exercises.check_transfer, capsys, lite0, others, dog_as_cat, TARGET,
+                       *_transfer_answers(others, dog_as_cat))
     assert "the attack fools the model it was made on, efficientnet_lite0" in output
     assert "squeezenet1_1: top class" in output and "other models" in output
 
@@ -227,15 +269,14 @@ def test_transfer_refuses_wrong_answers(lite0, squeezenet, dog, dog_as_cat):
 # --- exercise 4: defences -----------------------------------------------------------------------
 
 def test_defence_accepts_measured_answers(lite0, dog_as_cat, capsys):
-    defended = {"JPEG 50": _jpeg(dog_as_cat, 50), "blur 1": _blur(dog_as_cat, 1.0)}
+    defended = _defended(dog_as_cat)
     undone = {name: _top_name(lite0, image) != TARGET for name, image in defended.items()}
-    exercises.check_defence.__wrapped__(lite0, dog_as_cat, TARGET, defended, undone)
-    output = capsys.readouterr().out
+    output = _accepted(exercises.check_defence, capsys, lite0, dog_as_cat, TARGET, defended, undone)
     assert "✓ JPEG 50: the model says" in output and "of your 2 defences" in output
 
 
 def test_defence_refuses_wrong_answers(lite0, dog, dog_as_cat):
-    defended = {"JPEG 50": _jpeg(dog_as_cat, 50), "blur 1": _blur(dog_as_cat, 1.0)}
+    defended = _defended(dog_as_cat)
     undone = {name: _top_name(lite0, image) != TARGET for name, image in defended.items()}
     check = exercises.check_defence
     flipped = {name: not value for name, value in undone.items()}
@@ -258,27 +299,27 @@ def test_defence_refuses_wrong_answers(lite0, dog, dog_as_cat):
 # --- exercise 5: the smallest budget --------------------------------------------------------------
 
 def test_fools_says_whether_a_short_attack_within_the_budget_succeeds(lite0, dog):
-    assert exercises.fools(lite0, dog, TARGET, 2)
-    assert not exercises.fools(lite0, dog, TARGET, 0.1)
-    assert not exercises.fools(lite0, dog, TARGET, 0)  # no change: the photo is a dog
+    assert lib.attacks.fools(lite0, dog, TARGET, 2)
+    assert not lib.attacks.fools(lite0, dog, TARGET, 0.1)
+    assert not lib.attacks.fools(lite0, dog, TARGET, 0)  # no change: the photo is a dog
 
 
 @pytest.mark.parametrize("budget", [-1, 300, "2", True, None])
 def test_fools_refuses_a_budget_that_is_not_levels_of_255(tiny_model, budget):
     with pytest.raises(ValueError, match="levels of 255"):
-        exercises.fools(tiny_model, lib.noise_image(8), TARGET, budget)
+        lib.attacks.fools(tiny_model, lib.noise_image(8), TARGET, budget)
 
 
 @pytest.fixture()
 def threshold_045(monkeypatch):
     """`fools` as a step function: a budget fools exactly when it is at least 0.45/255."""
-    monkeypatch.setattr(exercises, "fools", lambda model, image, target, epsilon_255, num_steps=10: epsilon_255 >= 0.45)
+    monkeypatch.setattr(lib.exercises.lesson05, "fools",
+                        lambda model, image, target, epsilon_255, num_steps=10: epsilon_255 >= 0.45)
 
 
 def test_smallest_budget_accepts_an_answer_within_the_tolerance(lite0, dog, threshold_045, capsys):
-    for answer in [0.45, 0.5, 0.69]:
-        exercises.check_smallest_budget.__wrapped__(lite0, dog, TARGET, answer)
-    output = capsys.readouterr().out
+    output = "".join(_accepted(exercises.check_smallest_budget, capsys, lite0, dog, TARGET, answer)
+                     for answer in [0.45, 0.5, 0.69])
     assert "less than one level of 255" in output and "can't store a change that small" in output
     assert "can't even hold" not in output  # no praise for an attack a saved file would lose
 
@@ -293,6 +334,15 @@ def test_smallest_budget_accepts_an_answer_within_the_tolerance(lite0, dog, thre
 ])
 def test_smallest_budget_refuses_wrong_answers(lite0, dog, threshold_045, answer, message):
     assert message in _refusal(exercises.check_smallest_budget, lite0, dog, TARGET, answer)
+
+
+@pytest.mark.parametrize("setting, message", [
+    ({"tolerance_255": 0}, "tolerance_255 must be a number in (0, 16], got 0"),
+    ({"num_steps": 0}, "num_steps must be a whole number >= 1, got 0"),
+])
+def test_smallest_budget_refuses_bad_settings_as_a_value_error(tiny_model, setting, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace("]", r"\]")):
+        exercises.check_smallest_budget(tiny_model, lib.noise_image(8), TARGET, 0.5, **setting)
 
 
 def test_smallest_budget_refuses_too_large_a_budget_with_the_real_attack(lite0, dog):
@@ -314,8 +364,7 @@ def tv_runs(tiny_model) -> dict[float, np.ndarray]:
 
 
 def test_tv_weight_accepts_the_smoothest_sure_image(tiny_model, tv_runs, capsys):
-    exercises.check_tv_weight.__wrapped__(tiny_model, TARGET, tv_runs, 0.1)
-    output = capsys.readouterr().out
+    output = _accepted(exercises.check_tv_weight, capsys, tiny_model, TARGET, tv_runs, 0.1)
     smoothest = float(tf.image.total_variation(tf.constant(tv_runs[0.1])))
     assert f"weight 0.1 gives the smoothest image (TV {smoothest:,.0f})" in output
     assert "a larger weight might be smoother still" not in output  # weight 1 was too strong
@@ -360,8 +409,7 @@ def coffee_curves(lite0):
 def test_most_faithful_accepts_the_lowest_area_and_says_whether_it_beats_random(coffee_curves, capsys):
     areas = {name: curve.area for name, curve in coffee_curves.items() if name != "random"}
     best = min(areas, key=areas.get)
-    exercises.check_most_faithful(coffee_curves, best)
-    printed = capsys.readouterr().out
+    printed = _accepted(exercises.check_most_faithful, capsys, coffee_curves, best)
     assert printed.startswith(f"✓ {best}'s map is the most faithful") and "random order" in printed
 
 
@@ -371,9 +419,9 @@ def test_most_faithful_takes_several_random_orders_and_compares_with_their_mean(
     coffee = lib.load_image(lib.data_path("coffee.png"), size=224)
     orders = [coffee_curves["random"], lib.deletion_curve(lite0, coffee, coffee_curves["random"].target, None, steps=4,
                                                            seed=12345)]
-    exercises.check_most_faithful({**coffee_curves, "random": orders}, best)
+    printed = _accepted(exercises.check_most_faithful, capsys, {**coffee_curves, "random": orders}, best)
     mean = np.mean([curve.area for curve in orders])
-    assert f"random order (mean area of 2 orders {mean:.3f})" in capsys.readouterr().out
+    assert f"random order (mean area of 2 orders {mean:.3f})" in printed
     assert "empty list" in _refusal(exercises.check_most_faithful, {**coffee_curves, "random": []}, best)
     assert "(or a list of them)" in _refusal(exercises.check_most_faithful, {**coffee_curves, "random": [orders[0], 0.2]},
                                              best)
@@ -398,8 +446,7 @@ def test_most_faithful_refuses_wrong_answers(coffee_curves, lite0):
 
 def test_hiding_square_accepts_the_smallest_square_found(lite0, capsys):
     size, top, left = exercises.HIDING_SMALLEST_FOUND
-    exercises.check_hiding_square(lite0, (top, left, size))
-    printed = capsys.readouterr().out
+    printed = _accepted(exercises.check_hiding_square, capsys, lite0, (top, left, size))
     assert printed.startswith(f"✓ a {size}-pixel grey square") and "a dog breed" in printed and "matched or beat" in printed
 
 
@@ -407,7 +454,7 @@ def test_hiding_square_accepts_the_smallest_square_found(lite0, capsys):
     (None, "Not done yet: fill in `square`"),
     ((0, 0, 100), "more than 80 pixels"),
     ((0, 0, 40), "not a dog breed"),  # a corner of grey: the cat is still there
-    ((200, 200, 64), "top must be a whole number of pixels from 0 to 160"),
+    ((200, 200, 64), "top must be, in pixels, a whole number from 0 to 160, got 200"),
     ((10, 10), "three whole numbers"),
     ((10.0, 10, 40), "three whole numbers"),
 ])
@@ -424,8 +471,7 @@ def dog_favourite(lite0, dog) -> int:
 
 def test_favourite_channel_accepts_the_dogs_channel_and_its_image(lite0, dog, dog_favourite, capsys):
     image = lib.ideal_image(lite0, lib.channel("block14", dog_favourite), "fourier", num_steps=64)
-    exercises.check_favourite_channel(lite0, dog, "block14", dog_favourite, image)
-    printed = capsys.readouterr().out
+    printed = _accepted(exercises.check_favourite_channel, capsys, lite0, dog, "block14", dog_favourite, image)
     assert printed.startswith(f"✓ channel {dog_favourite} of block14 is the dog photo's favourite") and "times as much" in printed
 
 
@@ -441,8 +487,8 @@ def test_favourite_channel_refuses_wrong_answers(lite0, dog, dog_favourite):
 
 def test_neuron_image_accepts_a_neuron_and_refuses_a_channel(lite0, capsys):
     neuron = lib.ideal_image(lite0, lib.neuron("block10", 33), "fourier", num_steps=64)
-    exercises.check_neuron_image(lite0, "block10", 33, neuron)
-    assert capsys.readouterr().out.startswith("✓ the feature sits in the middle: channel 33 of block10")
+    printed = _accepted(exercises.check_neuron_image, capsys, lite0, "block10", 33, neuron)
+    assert printed.startswith("✓ the feature sits in the middle: channel 33 of block10")
     everywhere = lib.ideal_image(lite0, lib.channel("block10", 33), "fourier", num_steps=64)
     assert "Use lib.neuron('block10', 33)" in _refusal(exercises.check_neuron_image, lite0, "block10", 33, everywhere)
     assert "Did you mean 'block10'" in _refusal(exercises.check_neuron_image, lite0, "blok10", 33, everywhere)
@@ -459,8 +505,7 @@ def three_photos(lite0):
 def test_blur_proof_accepts_an_attack_made_through_the_blur(lite0, three_photos, capsys):
     images, labels = three_photos
     blur_proof = lib.attack(lite0, images, labels, "eot", 2, then=lib.transforms.blur(1.0), steps=40).images
-    exercises.check_blur_proof(lite0, images, labels, blur_proof)
-    printed = capsys.readouterr().out
+    printed = _accepted(exercises.check_blur_proof, capsys, lite0, images, labels, blur_proof)
     assert printed.startswith("✓ every value within") and "after the blur, the model is still fooled on" in printed
 
 
@@ -481,8 +526,7 @@ def test_l2_attack_accepts_a_short_change_that_fools_as_often_as_fgsm(lite0, thr
     fast = lib.fgsm(lite0, images, labels, 2)
     assert lib.attacks.fooled(lite0, fast, labels).sum() >= 1
     l2_attack = lib.pgd(lite0, images, labels, 128, norm="l2")
-    exercises.check_l2_attack(lite0, images, labels, fast, l2_attack, 128)
-    printed = capsys.readouterr().out
+    printed = _accepted(exercises.check_l2_attack, capsys, lite0, images, labels, fast, l2_attack, 128)
     assert printed.startswith("✓ every change at most 128/255 long (L2), a quarter or less of FGSM's") and "its largest single change" in printed
 
 

@@ -117,3 +117,21 @@ def test_lite0_puts_the_label_first_for_most_photos(lite0):
     right = [lib.class_name(int(t)) == name for t, name in zip(top, classes)]
     wrong = [f"{file}: {lib.class_name(int(t))} (label {name})" for t, name, file, ok in zip(top, classes, files, right) if not ok]
     assert np.mean(right) >= 0.75, f"Lite0 gets only {sum(right)}/{len(right)} right: {wrong}"
+
+
+def test_resized_fits_the_model_and_keeps_an_image_of_its_size(tiny_model):
+    dog = lib.load_image(lib.data_path("dog.png"), size=224)
+    small = lib.images.resized(dog, tiny_model)
+    assert small.shape == (8, 8, 3) and small.dtype == np.float32
+    np.testing.assert_array_equal(small, lib.images.resize_and_crop(dog, 8))  # the reference: bicubic, centre square
+    np.testing.assert_array_equal(lib.images.resized(small, tiny_model), small)  # already the model's size
+    with pytest.raises(ValueError, match="divide 8-bit pixels by 255"):
+        lib.images.resized(lib.to_uint8(dog), tiny_model)
+
+
+def test_cat_and_dog_is_the_two_photos_side_by_side():
+    scene = lib.images.cat_and_dog(64)
+    cat, dog = (lib.load_image(lib.data_path(name), size=64) for name in ("cat.png", "dog.png"))
+    np.testing.assert_array_equal(scene, lib.side_by_side(cat, dog, 64))
+    with pytest.raises(ValueError, match="size must be a whole number >= 2, got 0.5"):
+        lib.images.cat_and_dog(0.5)

@@ -125,3 +125,9 @@ def test_a_batch_with_one_tv_weight_per_image_moves_each_image_as_its_own_adam_r
         alone = three_steps(lib.logit("zebra") + weight * lib.total_variation(), start)
         np.testing.assert_allclose(together[k], alone[0], atol=1e-5)
     assert not np.allclose(together[0], together[1])
+
+
+def test_total_variation_of_one_image_matches_tensorflow(rng):
+    image = rng.random((10, 12, 3), dtype=np.float32)
+    expected = float(tf.image.total_variation(tf.constant(image)))
+    assert lib.objectives.total_variation_of(image) == pytest.approx(expected, rel=1e-5)
