@@ -454,7 +454,7 @@ def test_hiding_square_accepts_the_smallest_square_found(lite0, capsys):
     (None, "Not done yet: fill in `square`"),
     ((0, 0, 100), "more than 80 pixels"),
     ((0, 0, 40), "not a dog breed"),  # a corner of grey: the cat is still there
-    ((200, 200, 64), "top must be, in pixels, a whole number from 0 to 160, got 200"),
+    ((200, 200, 64), "top must be a whole number of pixels from 0 to 160, got 200"),
     ((10, 10), "three whole numbers"),
     ((10.0, 10, 40), "three whole numbers"),
 ])
