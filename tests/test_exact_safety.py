@@ -250,6 +250,47 @@ def test_a_zip_format_torch_file_is_named(tmp_path):
         pickles.load_torch_state_dict(path)
 
 
+def test_an_empty_tensor_keeps_its_storages_type():
+    tensor = _tensor_from_recipe(TensorRecipe("k", 0, (0, 2), (2, 1)), np.arange(4, dtype="<i8"), "x")
+    assert tensor.shape == (0, 2) and tensor.dtype == np.int64
+
+
+def test_every_refusal_of_a_weights_file_names_the_file_and_what_was_expected(tmp_path, legacy_torch_file):
+    """Broken files: each message starts with the file's path (or names it) and says what kind of file was expected."""
+    numpy_file = tmp_path / "cut.pkl"
+    numpy_file.write_bytes(pickle.dumps({"a": np.zeros(3)})[:-5])
+    with pytest.raises(ValueError, match=f"^{numpy_file} is truncated or corrupt: expected a pickled dict of numpy"):
+        load_numpy_pickle(numpy_file)
+    numpy_file.write_bytes(pickle.dumps({"a": {"b": "text"}}))
+    with pytest.raises(ValueError, match=f"^{numpy_file}: a/b is a str; expected numeric arrays"):
+        load_numpy_pickle(numpy_file)
+    path = legacy_torch_file({"w": _Tensor(_Storage("0", np.zeros(2, "<f4")), 0, (2,), (1,))})
+    whole = path.read_bytes()
+    path.write_bytes(whole[:-4])  # the storage's last value cut off
+    with pytest.raises(ValueError, match=f"^{path} is truncated or corrupt: a tensor storage is missing or ends early"):
+        pickles.load_torch_state_dict(path)
+    path = legacy_torch_file({"w": _Tensor(_Storage("0", np.zeros(2, "<f4")), 1, (2,), (1,))})  # one past the end
+    with pytest.raises(ValueError, match=f"^{path}: tensor .* does not fit in its storage of 2 elements"):
+        pickles.load_torch_state_dict(path)
+    path.write_bytes(whole[:30])
+    with pytest.raises(ValueError, match=rf"^{path} is truncated or corrupt: expected a legacy-format \(pre-1.6, not zip\)"):
+        pickles.load_torch_state_dict(path)
+    with pytest.raises(ValueError, match=f"^{path} is a zip-format torch file .*; expected a legacy-format"):
+        path.write_bytes(b"PK\x03\x04" + whole)
+        pickles.load_torch_state_dict(path)
+
+
+def test_a_storage_id_other_than_a_plain_storage_is_refused(legacy_torch_file):
+    unpickler = pickles.TorchUnpickler(io.BytesIO(b""), "weights.pth")
+    assert unpickler.persistent_load(("storage", np.dtype("<f4"), "7", "cpu", 3, None)) == "7"
+    assert unpickler.storage_dtypes == {"7": np.dtype("<f4")} and unpickler.source == "weights.pth"
+    for persistent_id in (("module", np.dtype("<f4"), "1", "cpu", 3, None), ("storage", "FloatStorage", "1", "cpu", 3,
+                                                                               None),
+                          ("storage", np.dtype("<f4"), "1", "cpu", 3, ("view", 0, 2))):
+        with pytest.raises(ValueError, match=r"^weights.pth: unsupported torch storage .* expected a plain storage"):
+            unpickler.persistent_load(persistent_id)
+
+
 # --- the data/ guard -------------------------------------------------------------------------------------------------
 
 DATA = _validate.DATA_DIR
@@ -293,6 +334,11 @@ def test_links_are_followed_both_ways(tmp_path):
 def test_outside_data_refuses_data_with_the_callers_name(relative):
     with pytest.raises(ValueError, match=r"^save_image: refusing to write .* shipped originals\. Save elsewhere"):
         _validate.outside_data(DATA / relative, "save_image")
+
+
+def test_outside_data_names_seecat_when_no_caller_is_given():
+    with pytest.raises(ValueError, match=r"^seecat: refusing to write"):
+        _validate.outside_data(DATA / "cat.png")
 
 
 @pytest.mark.parametrize("relative", ["../data_extra/x.png", "../database.png", "../outputs/x.png"])
@@ -365,6 +411,7 @@ def test_number_takes_finite_numbers_inside_the_range(value, settings, expected)
     (-0.1, {"low": 0}, "rate must be a number >= 0, got -0.1."),
     (1, {"low": 0, "high": 1, "high_open": True}, "rate must be a number in [0, 1), got 1."),
     (0, {"low": 0, "high": 1, "low_open": True}, "rate must be a number in (0, 1], got 0."),
+    (1, {"low": 1, "low_open": True}, "rate must be a number > 1, got 1."),
     (1.5, {"low": 0, "high": 1}, "rate must be a number from 0 to 1, got 1.5."),
     (2, {"high": 1}, "rate must be a number <= 1, got 2."),
     (float("nan"), {}, "rate must be a number, got nan."), (float("inf"), {}, "got inf."),
