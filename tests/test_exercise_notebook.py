@@ -1,17 +1,23 @@
 """The unsolved exercise notebook: Run All goes top to bottom, each check cell says "Not done yet" and how to start.
 
-nbval runs it too (it must not raise anywhere); this test reads what each check cell prints.
+nbval runs it too (it must not raise anywhere); this test reads what each check cell prints. The lesson is
+generated from the solutions notebook (tools/exercises/generate.py): the committed one must be what it writes.
 """
 
 import os
 import re
 from pathlib import Path
 
+import sys
+
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools" / "exercises"))
+import generate  # noqa: E402
+
 EXERCISES = ROOT / "lessons" / "05_exercises.ipynb"
 SOLUTIONS = ROOT / "solutions" / "05_exercises_solutions.ipynb"
 STUDENT, CHECK = "student", "check"
@@ -57,18 +63,48 @@ def test_each_unsolved_check_says_not_done_yet_and_how_to_start(executed):
         assert not echoed, f"the Verdict the checker returns adds nothing under its feedback: {echoed}\n{cell.source}"
 
 
-def _shared_cells(path: Path) -> list[tuple[str, str, list[str]]]:
+def _shared_cells(notebook: nbformat.NotebookNode) -> list[tuple[str, str, list[str]]]:
     """(type, source, tags) of every cell but the title and the student's own cells."""
-    cells = nbformat.read(path, as_version=4).cells
-    return [(cell.cell_type, cell.source, _tags(cell)) for cell in cells[1:] if STUDENT not in _tags(cell)]
+    return [(cell.cell_type, cell.source, _tags(cell)) for cell in notebook.cells[1:] if STUDENT not in _tags(cell)]
 
 
-def test_exercises_and_solutions_differ_only_in_the_student_cells():
-    exercises, solutions = nbformat.read(EXERCISES, as_version=4), nbformat.read(SOLUTIONS, as_version=4)
+def test_the_committed_lesson_is_what_the_generator_writes_from_the_solutions(tmp_path):
+    written = tmp_path / EXERCISES.name
+    assert generate.main(["--out", str(written)]) == 0
+    assert written.read_bytes() == EXERCISES.read_bytes(), (
+        "lessons/05_exercises.ipynb differs from what the solutions notebook generates: edit the solutions "
+        "notebook (the one source), then run `make exercises`")
+    assert generate.main(["--check"]) == 0
+
+
+def test_exercises_and_published_solutions_differ_only_in_the_student_cells_and_the_title():
+    source = generate.read_source(SOLUTIONS)
+    exercises, solutions = generate.student_notebook(source), generate.solutions_notebook(source)
     assert [_tags(cell) for cell in exercises.cells] == [_tags(cell) for cell in solutions.cells]
-    assert _shared_cells(EXERCISES) == _shared_cells(SOLUTIONS)
+    assert _shared_cells(exercises) == _shared_cells(solutions) == _shared_cells(source)
     assert "05_exercises_solutions.ipynb" in exercises.cells[0].source
-    assert "05_exercises.ipynb" in solutions.cells[0].source
+    assert "05_exercises.ipynb" in solutions.cells[0].source and "<!--" not in solutions.cells[0].source
+    for student, solved in zip(exercises.cells, solutions.cells):
+        if STUDENT in _tags(student):
+            assert student.source and solved.source and student.source != solved.source
+            assert "# STUDENT:" not in student.source + solved.source
+
+
+def test_without_the_solutions_link_the_title_keeps_everything_else():
+    source = generate.read_source(SOLUTIONS)
+    linked, unlinked = (generate.student_notebook(source, solutions_link=link).cells[0].source
+                        for link in (True, False))
+    assert "05_exercises_solutions" not in unlinked and "Stuck, or done?" not in unlinked
+    assert linked.replace("\n\nStuck, or done? The solved notebook is [solutions/05_exercises_solutions.ipynb]"
+                          "(../solutions/05_exercises_solutions.ipynb).", "") == unlinked
+
+
+def test_a_student_cell_without_its_stub_is_refused():
+    source = generate.read_source(SOLUTIONS)
+    index = next(index for index, cell in enumerate(source.cells) if STUDENT in _tags(cell))
+    source.cells[index].source = generate.split_code(source.cells[index].source)[1]
+    with pytest.raises(ValueError, match=f"cell {index} .* no `# STUDENT: ` lines"):
+        generate.student_notebook(source)
 
 
 def test_each_exercise_has_a_task_with_a_hint_a_student_cell_and_a_check():

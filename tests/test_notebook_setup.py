@@ -1,4 +1,7 @@
-"""Every notebook's setup cell: one repository address, the README's, and a one-line reason when it can't start."""
+"""Every notebook's setup cell: one repository address, the README's, and a one-line reason when it can't start.
+
+The address and branch come from repository.toml (`make fork` rewrites them; tests/test_fork.py).
+"""
 
 import json
 import re
@@ -10,7 +13,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted([*ROOT.glob("lessons/*.ipynb"), *ROOT.glob("solutions/*.ipynb")])
-BADGE = re.compile(r"https://colab\.research\.google\.com/github/([\w.-]+/[\w.-]+)/blob/main/([\w./-]+\.ipynb)")
+BRANCH = re.search(r'^branch = "(.+)"$', (ROOT / "repository.toml").read_text(), re.MULTILINE)[1]
+BADGE = re.compile(rf"https://colab\.research\.google\.com/github/([\w.-]+/[\w.-]+)/blob/{re.escape(BRANCH)}/"
+                   r"([\w./-]+\.ipynb)")
 
 
 def _readme_repository() -> str:
@@ -36,9 +41,11 @@ def test_setup_cell_and_colab_badge_agree_with_the_readme(path):
     text = path.read_text()
     assert text.count(f"https://github.com/{repository}") == 1, "the address appears once, in the setup cell"
     assert f'REPOSITORY = "https://github.com/{repository}"' in _setup_source(path)
-    badges = BADGE.findall(text)
+    assert f'BRANCH = "{BRANCH}"' in _setup_source(path)
+    shown = re.sub(r"<!-- STUDENT.*?-->", "", text, flags=re.S)  # the solutions' hidden student title: lesson 05's
+    badges = BADGE.findall(shown)
     assert badges == [(repository, str(path.relative_to(ROOT)))], badges
-    assert f"(https://colab.research.google.com/github/{repository}/blob/main/{path.relative_to(ROOT)})" in (
+    assert f"(https://colab.research.google.com/github/{repository}/blob/{BRANCH}/{path.relative_to(ROOT)})" in (
         ROOT / "README.md").read_text()
 
 
