@@ -23,6 +23,24 @@ build = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(build)
 
 
+@pytest.fixture(autouse=True)
+def static_files(tmp_path_factory, monkeypatch):
+    """MathJax's and reveal.js's files: the installed packages' where they are, else a stand-in folder with the
+    files a page refers to (the Colab-like environment never builds the site; `make slides` installs reveal.js's
+    package, after `make test`)."""
+    if importlib.util.find_spec(build.MATHJAX_PACKAGE) is None:
+        mathjax = tmp_path_factory.mktemp("mathjax")
+        (mathjax / "fonts" / "HTML-CSS").mkdir(parents=True)
+        (mathjax / "MathJax.js").write_text("// a stand-in")
+        monkeypatch.setattr(build, "mathjax_files", lambda: mathjax)
+    if importlib.util.find_spec(build.REVEAL_PACKAGE) is None:
+        reveal = tmp_path_factory.mktemp("reveal")
+        for name in ("dist/reveal.js", "dist/reveal.css", f"dist/theme/{build.REVEAL_THEME}.css", "plugin/notes/notes.js"):
+            (reveal / name).parent.mkdir(parents=True, exist_ok=True)
+            (reveal / name).write_text("/* a stand-in */")
+        monkeypatch.setattr(build, "reveal_files", lambda: reveal)
+
+
 def _tiny_notebook(folder: Path) -> Path:
     """Two cells like a lesson's: a matplotlib figure and a printed line, with a title and a link."""
     nb = nbformat.v4.new_notebook(cells=[
@@ -215,3 +233,130 @@ def test_widgets_become_a_note_and_other_outputs_stay():
                            "text/plain": "[an interactive widget (VBox): live when you run the notebook]"}
     assert text.text == "hello\n" and "widgets" not in nb.metadata
     assert build.static_widgets(nb) == 0
+
+
+# ---- offline pages: the template, MathJax from the site's folder, alt text --------------------------------------
+
+def _figure_output() -> nbformat.NotebookNode:
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n").decode()
+    return nbformat.v4.new_output("display_data", data={"image/png": png, "text/plain": "<Figure size 640x480>"})
+
+
+def test_a_page_loads_nothing_from_outside_the_site_and_mathjax_from_its_own_folder(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
+                                      "(https://colab.research.google.com/x.ipynb)\n\n# A lesson\n\nThe loss $L = -\\log p$."),
+        nbformat.v4.new_code_cell("lib.show_top_k(cat, probabilities, k=5)", outputs=[_figure_output()]),
+    ])
+    assert build.offline_text(nb) == 1 and build.describe_figures(nb) == (1, 1)
+    site = tmp_path / "site"
+    page = site / "lessons" / "01_a.html"
+    build.export(nb, tmp_path, page, site)
+    html = page.read_text(encoding="utf-8")
+
+    loaded = re.findall(r'<(?:script|img|link|iframe|source)\b[^>]*\b(?:src|href)="([^"]+)"', html)
+    assert loaded and not [url for url in loaded if re.match(r"(https?:)?//", url)], loaded
+    assert not re.search(r"""url\(\s*['"]?(https?:)?//""", html), "no style loads a font or image from the web"
+    assert "require.min.js" not in html and "mermaid" not in html.lower() and "embed-amd" not in html
+    mathjax = f"../_static/mathjax/MathJax.js?config={build.MATHJAX_CONFIG}"
+    assert f'<script src="{mathjax}">' in html
+    assert (site / build.MATHJAX / "MathJax.js").exists() and (site / build.MATHJAX / "fonts" / "HTML-CSS").is_dir()
+    assert "$L = -\\log p$" in html  # left for MathJax, from the site's copy
+    assert '<a href="https://colab.research.google.com/x.ipynb">Open In Colab</a>' in html  # a link, no badge image
+    assert 'alt="Figure: the image beside a bar chart' in html and "No description has been provided" not in html
+
+
+@pytest.mark.parametrize("code, kind, words", [
+    ("lib.show_top_k(cat, probabilities, k=5)", "bar chart of the model's most probable classes", []),
+    ('lib.show_top_k(cat, wrong, title="the same photo, on the wrong scale")', "bar chart",
+     ["the same photo, on the wrong scale"]),
+    ('lib.show_spectra({"pixel noise": noise, "cat photo": cat})', "amplitude against spatial frequency",
+     ["pixel noise", "cat photo"]),
+    ('lib.show_history([a, b], labels=[f"cross-entropy + {weight:g} × TV", "logit"])', "line plots",
+     ["cross-entropy + … × TV", "logit"]),
+    ('lib.show_images([a, b], ["start: noise", f"Adam, {n} steps"])', "images side by side",
+     ["start: noise", "Adam, … steps"]),
+    ('figure, axes = plt.subplots()\naxes.plot(x, y, "o-", label="copies")\naxes.set(xlabel="tiles", ylabel="p")',
+     "a line plot", ["copies", "tiles", "p"]),
+    ("axes.barh(names, values)", "a bar chart", []),
+    ("print(42)", "", []),
+    ("%matplotlib inline\nplt.plot(x)", "", []),  # not Python: described by its section only
+])
+def test_a_figure_is_described_by_what_its_code_draws_and_the_words_it_gives(code, kind, words):
+    found_kind, found_words = build.figure_description(code)
+    assert (kind in found_kind) if kind else found_kind == ""
+    assert found_words == words
+
+
+def test_every_figure_gets_an_alt_text_with_its_section(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# 01 · A lesson"),
+        nbformat.v4.new_code_cell("draw_it_somehow()", outputs=[_figure_output()]),
+        nbformat.v4.new_markdown_cell("## Random noise\n\nText."),
+        nbformat.v4.new_code_cell('lib.show_spectra({"noise": noise})', outputs=[_figure_output(), _figure_output()]),
+        nbformat.v4.new_code_cell("print(1)", outputs=[nbformat.v4.new_output("stream", name="stdout", text="1\n")]),
+    ])
+    assert build.describe_figures(nb) == (3, 2)
+    alts = [output.metadata["image/png"]["alt"] for cell in nb.cells for output in cell.get("outputs", [])
+            if "image/png" in output.get("data", {})]
+    assert alts[0] == "Figure: a figure drawn by the code above (section “01 · A lesson”)"
+    assert alts[1].startswith("Figure: a line plot of each image's amplitude") and "Its words: “noise”" in alts[1]
+    assert alts[1].endswith("(section “Random noise”, 1 of 2)") and alts[2].endswith("2 of 2)")
+
+
+# ---- slides: one reveal.js deck per lesson -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("cells, expected", [
+    ([("markdown", "# 01 · Title\n\ntext"), ("markdown", "more text"), ("code", "x = 1"),
+      ("markdown", "## A section"), ("markdown", "### A part"), ("code", "figure")],
+     ["slide", "-", "-", "slide", "subslide", "subslide"]),
+    ([("markdown", "#### small heading"), ("code", "print(1)")], ["-", "-"]),
+])
+def test_headings_start_slides_and_a_figure_gets_its_own(cells, expected):
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell(source) if kind == "markdown" else
+        nbformat.v4.new_code_cell(source, outputs=[_figure_output()] if source == "figure" else [])
+        for kind, source in cells])
+    assert build.slide_types(nb) == len(cells)
+    assert [cell.metadata.slideshow.slide_type for cell in nb.cells] == expected
+
+
+def test_a_lessons_own_slide_tags_are_kept():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Title"), nbformat.v4.new_markdown_cell("## B")])
+    nb.cells[1].metadata["slideshow"] = {"slide_type": "fragment"}
+    assert build.slide_types(nb) == 0
+    assert "slideshow" not in nb.cells[0].metadata and nb.cells[1].metadata.slideshow.slide_type == "fragment"
+
+
+def test_a_deck_loads_reveal_js_and_mathjax_from_its_own_folder_and_nothing_from_outside(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# A lesson\n\nThe loss $L = -\\log p$."),
+        nbformat.v4.new_markdown_cell("## Its figure"),
+        nbformat.v4.new_code_cell("lib.show_top_k(cat, probabilities)", outputs=[_figure_output()]),
+    ])
+    build.describe_figures(nb)
+    build.slide_types(nb)
+    out = tmp_path / "slides"
+    deck = out / "lessons" / "01_a.slides.html"
+    build.export_deck(nb, tmp_path, deck, out)
+    html = deck.read_text(encoding="utf-8")
+
+    loaded = re.findall(r'<(?:script|img|link)\b[^>]*\b(?:src|href)="([^"]+)"', html)
+    assert not [url for url in loaded if re.match(r"(https?:)?//", url)], loaded
+    assert "require" not in re.findall(r"<script[^>]*>", html).__str__() and "jquery" not in html.lower()
+    for url in ("../_static/reveal/dist/reveal.js", "../_static/reveal/plugin/notes/notes.js",
+                "../_static/reveal/dist/reveal.css", f"../_static/reveal/dist/theme/{build.REVEAL_THEME}.css",
+                f"../_static/mathjax/MathJax.js?config={build.MATHJAX_CONFIG}"):
+        assert url in loaded and (deck.parent / url.split("?")[0]).exists(), url
+    assert html.count('<section') >= 2 and "Reveal.initialize" in html
+    assert 'alt="Figure: the image beside a bar chart' in html
+
+
+def test_no_lesson_names_a_line_or_a_run_by_its_colour_alone():
+    """Issue 25: a reader who can't tell the colours apart (or has the page printed in grey) must find each line."""
+    colour_only = re.compile(r"\b(red|orange|blue|green|purple|yellow|pink|brown|grey|gray|black|cyan|magenta)"
+                             r"\s+(line|lines|curve|curves|run|runs|series|dots?|markers?|points?)\b", re.IGNORECASE)
+    found = [f"{notebook.name}: {match[0]!r}" for notebook in build.notebooks()
+             for cell in nbformat.read(notebook, as_version=4).cells if cell.cell_type == "markdown"
+             for match in colour_only.finditer(cell.source)]
+    assert not found, "name the line by its label, line style or marker: " + "; ".join(found)
