@@ -6,8 +6,11 @@
 #   make test-colab     the same tests in a Colab-like environment
 #   make test-browser   Run All in JupyterLab, driven by headless Chromium
 #   make site           every lesson rendered as static HTML, from make test's run
+#   make slides         a reveal.js deck per lesson, from make test's run
+#   make site-check     every page of the site and every deck opened offline in headless Chromium
 # each environment running the curriculum once, and prints each phase's time.
 # `make bench` prints the speed and quality figures of README.md.
+# `make fork REPO=owner/name` points every badge and link at a fork; `make hub-link HUB=...` (INSTRUCTORS.md).
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -35,6 +38,20 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) outputs
+
+# Lesson 05's exercises have one source, the solutions notebook (INSTRUCTORS.md, "Teaching with the exercises"):
+# `make exercises` writes lessons/05_exercises.ipynb from it (PUBLISH=DIR also writes clean solutions to DIR);
+# `make grade SUBMISSIONS=folder` runs each submitted notebook in a kernel of its own and writes $(GRADES),
+# one row per student, one column per exercise (its ★ as points), a total and a note.
+GRADES ?= outputs/grades.csv
+GRADE_JOBS ?= 2
+.PHONY: exercises grade
+exercises: $(STAMP)
+	$(BIN)/python tools/exercises/generate.py $(if $(PUBLISH),--publish-solutions $(PUBLISH))
+
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-of-notebooks [GRADES=$(GRADES)]"; exit 1; }
+	SEECAT_MODEL=$${SEECAT_MODEL:-$(TEST_MODEL)} $(BIN)/python tools/exercises/grade.py $(SUBMISSIONS) --out $(GRADES) --jobs $(GRADE_JOBS)
 
 # Speed and quality figures as Markdown tables (about 55 minutes; not part of `make test`). The side by side with
 # the peers (tf-keras-vis, PAIR's saliency, foolbox) needs them: installed for the benchmark only, from their own
@@ -103,6 +120,56 @@ SITE_FLAGS ?=
 site: $(STAMP)
 	$(BIN)/python tools/site/build.py $(SITE_FLAGS)
 
+# The site as a classroom without network sees it: every page of outputs/site/ (and every deck of outputs/slides/,
+# stepped through to its last slide, if `make slides` made them) opened in headless Chromium with every request
+# outside their folder aborted (tools/site/check_offline.py; about 30 seconds). Fails on an outside request, a
+# console error, an equation left as raw TeX or a figure without alt text. Run `make site` first.
+.PHONY: site-check
+site-check: $(CHROMIUM) $(BROWSER_STAMP)
+	CHROMIUM=$(CHROMIUM) $(BIN)/python tools/site/check_offline.py $(if $(wildcard outputs/slides/lessons),--slides outputs/slides)
+
+# One reveal.js deck per lesson (outputs/slides/lessons/NN_name.slides.html), to project a lesson without running it:
+# a heading starts a slide, a figure gets a slide of its own (or the lesson's own slide tags, where it has them);
+# outputs as for the site (SITE_FLAGS too). reveal.js comes from a package (tools/site/requirements-slides.txt,
+# --no-deps) and is copied next to the decks with MathJax, so they work offline; `make site-check` steps through them.
+SLIDES_STAMP := $(VENV)/.seecat-slides-installed
+
+$(SLIDES_STAMP): $(STAMP) tools/site/requirements-slides.txt
+	$(BIN)/python -m pip install --quiet --no-deps -r tools/site/requirements-slides.txt
+	@touch $(SLIDES_STAMP)
+
+.PHONY: slides
+slides: $(SLIDES_STAMP)
+	$(BIN)/python tools/site/build.py --slides $(SITE_FLAGS)
+
+# Mutation testing (docs/mutation.md): mutmut plants one small mistake at a time (a sign, a number, a comparison) in
+# the functions that hold formulas or guard files, and runs the exact-value tests (tests/test_exact_*.py, set in
+# pyproject.toml) that reach it; each mistake that no test notices is a survivor. Prints the share killed per module.
+# Not part of `make test`: about an hour on 2 shared cores (3300 mutants); MUTATE_JOBS=1 runs one at a time.
+# MUTANTS: the formulas' functions (not the checks of arguments, except lib._validate's); mutants/ is rebuilt each
+# run. `make mutate MUTANTS='lib.objectives.*'` tries one module.
+MUTMUT_STAMP := $(VENV)/.seecat-mutmut-installed
+MUTATE_JOBS ?= 2
+MUTANTS ?= 'lib.parameterisations.x_*colours*' 'lib.parameterisations.x_frequencies*' \
+	'lib.parameterisations.xǁ*' 'lib.transforms.*' 'lib.objectives.*' 'lib.pickles.*' 'lib._validate.*' \
+	'lib.attribution.x__[bgimos]*' 'lib.attribution.x_[hmopq]*' 'lib.attribution.x_integrated_gradients*' \
+	'lib.faithfulness.x_*' 'lib.optimise.x_make_step*' 'lib.optimise.x_gradient_of*' 'lib.optimise.x__forward*' \
+	'lib.attacks.x__random_start*' 'lib.attacks.x__default_step*' \
+	'lib.attacks.x__run*' 'lib.attacks.x__done*' 'lib.attacks.x__parts*' 'lib.attack_step.x_log_probability*' \
+	'lib.attack_step.x_aim*' 'lib.attack_step.x_load*' 'lib.attack_step.xǁ*'
+
+$(MUTMUT_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet "mutmut==3.8.1"
+	@touch $(MUTMUT_STAMP)
+
+.PHONY: mutate
+mutate: $(MUTMUT_STAMP)
+	rm -rf mutants && mkdir mutants
+	@began=$$(date +%s); nice -n 10 $(BIN)/mutmut run --max-children $(MUTATE_JOBS) $(MUTANTS) > mutants/run.log 2>&1 \
+		|| { tail -n 40 mutants/run.log; exit 1; }; \
+		echo "mutmut ran in $$(( $$(date +%s) - began )) s (its log: mutants/run.log; a mutant: mutmut show NAME)"
+	$(BIN)/python tools/mutation/report.py $(MUTANTS)
+
 # Every lesson and the solutions under seeds 1, 2 and 3 (SEECAT_SEED), each run as Run All runs it (the first
 # error stops the notebook); prints a table, lesson by seed, and keeps it in docs/test-seeds.md. Run it before
 # changing a lesson (about 20 minutes; not part of `make test` or CI, which run seed 0).
@@ -112,3 +179,17 @@ JOBS ?= 1
 .PHONY: test-seeds
 test-seeds: $(STAMP)
 	$(BIN)/python tools/seeds/run.py --seeds $(SEEDS) --jobs $(JOBS)
+
+# A class's own copy (INSTRUCTORS.md, "Before the class"): `make fork REPO=owner/name` points every badge and link
+# (the README's and each notebook's Colab badge, the Binder badges, each setup cell's clone, the guide's repo2docker
+# line and hub link) at that GitHub repository, writes it to repository.toml and checks them all (tools/fork.py;
+# BRANCH=name for a branch other than repository.toml's). `make hub-link HUB=https://hub.example.edu` prints the
+# nbgitpuller link that opens the lessons on that JupyterHub. Both need only Python, no virtual environment.
+.PHONY: fork hub-link
+fork:
+	@test -n "$(REPO)" || { echo "usage: make fork REPO=owner/name [BRANCH=main] (the fork's address on GitHub)"; exit 2; }
+	$(PYTHON) tools/fork.py --repo "$(REPO)" $(if $(BRANCH),--branch "$(BRANCH)")
+
+hub-link:
+	@test -n "$(HUB)" || { echo "usage: make hub-link HUB=https://hub.example.edu (your JupyterHub's address)"; exit 2; }
+	@$(PYTHON) tools/fork.py --hub-link "$(HUB)"
