@@ -18,6 +18,7 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools" / "site"))  # build.py imports its sibling modules, as a script does
 _spec = importlib.util.spec_from_file_location("site_build", ROOT / "tools" / "site" / "build.py")
 build = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(build)

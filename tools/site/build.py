@@ -53,9 +53,7 @@ MathJax, so the decks too work offline.
 from __future__ import annotations
 
 import argparse
-import ast
 import hashlib
-import importlib.util
 import os
 import re
 import shutil
@@ -66,57 +64,21 @@ import nbformat
 from nbclient import NotebookClient
 from nbconvert import HTMLExporter, SlidesExporter
 
+from page_content import (IMAGES, WIDGET, WIDGET_NOTE, describe_figures, figure_description,  # noqa: F401 (tests)
+                          figures_on, offline_text, static_widgets, title_of)
+from static_files import (MATHJAX, MATHJAX_CONFIG, MATHJAX_PACKAGE, REVEAL, REVEAL_PACKAGE,  # noqa: F401 (tests)
+                          REVEAL_THEME, copy_mathjax, copy_reveal)
+
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "outputs" / "site"
 EXECUTED = ROOT / "outputs" / "executed"  # where make test's nbval run keeps each notebook it ran (conftest.py)
 MODEL = "efficientnet_lite0"  # the model whose figures and checks the lessons' text describes
 CELL_TIMEOUT = 1200  # seconds one cell may run before the build gives up
-WIDGET = "application/vnd.jupyter.widget-view+json"
 TEMPLATES = Path(__file__).resolve().parent / "templates"  # the page template, "seecat" (offline "lab")
-MATHJAX_PACKAGE = "jupyter_server_mathjax"  # MathJax 2.7's files, in its folder static/ (requirements.txt)
-MATHJAX = Path("_static") / "mathjax"  # where the site keeps its copy, relative to the site's folder
-MATHJAX_CONFIG = "TeX-AMS-MML_HTMLorMML-full,Safe"  # the configurations that package ships
 SLIDES = ROOT / "outputs" / "slides"  # `make slides`: one reveal.js deck per lesson
-REVEAL_PACKAGE = "sphinx_revealjs"  # reveal.js's built files, in its folder _static/revealjs/ (requirements-slides.txt)
-REVEAL = Path("_static") / "reveal"  # where the decks' folder keeps its copy
-REVEAL_THEME = "white"  # its fonts are in reveal.js's folder ("simple", nbconvert's default, loads Google's)
-IMAGES = ("image/png", "image/jpeg")
-# What each lib.plotting function draws, for the alt text of its figures.
-FIGURE_KINDS = {
-    "show_top_k": "the image beside a bar chart of the model's most probable classes with their probabilities",
-    "show_images": "images side by side, each with its caption",
-    "show_change": "the image before and after, and the change between them magnified around mid-grey",
-    "show_history": "line plots, step by step through the optimisation, of the loss and of the target's probability",
-    "show_spectra": "a line plot of each image's amplitude against spatial frequency, on log-log axes",
-    "show_explanation": "the photo and, laid over it, one importance map per method",
-    "show_deletion_curves": "a line plot of the class's probability as more and more pixels are removed, "
-                            "one line per map",
-    "show_success_curves": "a line plot of the share of photos each attack fools against its budget",
-    "show_transfer": "a grid of shares: how often the attack made on each row's model fools each column's model",
-    "show_judged_row": "images side by side, each with the verdicts of other networks underneath",
-}
-# matplotlib's own drawing calls, when a lesson draws a figure itself.
-PLOT_KINDS = {"plot": "a line plot", "barh": "a bar chart", "bar": "a bar chart", "scatter": "a scatter plot",
-              "imshow": "images", "hist": "a histogram"}
-WORD_ARGUMENTS = {"title", "titles", "labels", "label", "xlabel", "ylabel", "suptitle", "set_title",
-                  "set_xlabel", "set_ylabel"}
-WIDGET_NOTE = ("<p><em>An interactive widget is here when you run the notebook "
-               "(JupyterLab, Colab or Binder); a static page cannot show it.</em></p>")
-
-
 def notebooks(root: Path = ROOT) -> list[Path]:
     """The notebooks in reading order: the lessons, then the solutions (last, so "next" never spoils them)."""
     return sorted((root / "lessons").glob("*.ipynb")) + sorted((root / "solutions").glob("*.ipynb"))
-
-
-def title_of(nb: nbformat.NotebookNode) -> str:
-    """The notebook's first markdown heading, e.g. "01 · What a classifier sees in noise"."""
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            for line in cell.source.splitlines():
-                if line.startswith("#"):
-                    return line.lstrip("#").strip()
-    return "Untitled"
 
 
 def _plain(markdown: str) -> str:
@@ -173,150 +135,6 @@ def executed_copy(notebook: Path, executed: Path = EXECUTED) -> tuple[nbformat.N
     if record.get("seed", "") != seed:
         return None, f"its executed copy ran with SEECAT_SEED={record.get('seed') or '(unset)'}, not {seed or '(unset)'}"
     return nb, ""
-
-
-def static_widgets(nb: nbformat.NotebookNode) -> int:
-    """Replace each widget's output by a note that it is live when the notebook runs; returns how many.
-
-    A page never shows a widget itself: nbval keeps no widget state, and with
-    state a page would need the widgets' JavaScript from the internet.
-    """
-    replaced = 0
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            if WIDGET in output.get("data", {}):
-                kind = output["data"].get("text/plain", "").split("(")[0].strip() or "widget"
-                output["data"] = {"text/html": WIDGET_NOTE,
-                                  "text/plain": f"[an interactive widget ({kind}): live when you run the notebook]"}
-                output["metadata"] = {}
-                replaced += 1
-    nb.metadata.pop("widgets", None)
-    return replaced
-
-
-def _words(node: ast.AST) -> list[str]:
-    """The strings in an expression, in order; an f-string's computed parts become "…"."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return [node.value]
-    if isinstance(node, ast.JoinedStr):
-        return ["".join(part.value if isinstance(part, ast.Constant) else "…" for part in node.values)]
-    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-        return [word for element in node.elts for word in _words(element)]
-    if isinstance(node, ast.Dict):  # {series name: data}: the names
-        return [word for key in node.keys if key is not None for word in _words(key)]
-    if isinstance(node, ast.BinOp):  # ["a"] + [f"{n} b" for ...]
-        return _words(node.left) + _words(node.right)
-    if isinstance(node, ast.ListComp):
-        return _words(node.elt)
-    return []
-
-
-def figure_description(code: str) -> tuple[str, list[str]]:
-    """(what the cell's drawing calls draw, the words they give the figure), from the cell's code; ("", []) if unknown.
-
-    A lib.plotting function (`lib.show_top_k(...)`) is described by FIGURE_KINDS;
-    matplotlib's calls (`axes.plot(...)`) by PLOT_KINDS. The words are the
-    titles, labels and series names the code passes as strings.
-    """
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:  # e.g. a cell with IPython magics
-        return "", []
-    kinds, words = [], []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        method = isinstance(node.func, ast.Attribute)  # lib.show_top_k(...), axes.plot(...)
-        name = node.func.attr if method else getattr(node.func, "id", "")
-        kind = FIGURE_KINDS.get(name) or (PLOT_KINDS.get(name) if method else None)
-        if kind and kind not in kinds:
-            kinds.append(kind)
-        if name in FIGURE_KINDS:  # its series names (a dict) or captions (a list)
-            words += [word for argument in node.args[1:] if isinstance(argument, (ast.Dict, ast.List, ast.BinOp))
-                      for word in _words(argument)] + (_words(node.args[0]) if node.args
-                                                       and isinstance(node.args[0], ast.Dict) else [])
-        if name in WORD_ARGUMENTS:
-            words += [word for argument in node.args for word in _words(argument)]
-        words += [word for keyword in node.keywords if keyword.arg in WORD_ARGUMENTS for word in _words(keyword.value)]
-    unique = [" ".join(word.split()) for word in dict.fromkeys(words) if word.strip(" …")]
-    return "; ".join(kinds), unique
-
-
-def describe_figures(nb: nbformat.NotebookNode) -> tuple[int, int]:
-    """Give each figure output an alt text (its metadata "alt" under its image type); returns (figures, described).
-
-    The text says what the figure shows (figure_description), the words
-    its code gives it, and the section it is in (the nearest heading
-    above). A figure whose code names no known drawing call gets "a figure
-    drawn by the code above" with its section: honest, if less useful.
-    """
-    section, figures, described = title_of(nb), 0, 0
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            headings = [line.lstrip("#").strip() for line in cell.source.splitlines() if line.startswith("#")]
-            section = headings[-1] if headings else section
-            continue
-        outputs = [output for output in cell.get("outputs", [])
-                   if any(kind in output.get("data", {}) for kind in IMAGES)]
-        kinds, words = figure_description(cell.get("source", ""))
-        for number, output in enumerate(outputs, 1):
-            text = f"Figure: {kinds}" if kinds else "Figure: a figure drawn by the code above"
-            if words:
-                shown = [f"“{word}”" for word in words[:8]] + (["…"] if len(words) > 8 else [])
-                text += ". Its words: " + "; ".join(shown)
-            text += f" (section “{section}”" + (f", {number} of {len(outputs)})" if len(outputs) > 1 else ")")
-            for kind in IMAGES:
-                if kind in output.data:
-                    output.setdefault("metadata", {}).setdefault(kind, {})["alt"] = text
-            figures += 1
-            described += bool(kinds)
-    return figures, described
-
-
-def offline_text(nb: nbformat.NotebookNode) -> int:
-    """In markdown, an image from the web (the Colab badge) becomes its alt text, so no page loads it; returns the count."""
-    replaced = 0
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            cell.source, count = re.subn(r"!\[([^\]]*)\]\((?:https?:)?//[^)]*\)", r"\1", cell.source)
-            replaced += count
-    return replaced
-
-
-def package_folder(package: str, how: str) -> Path:
-    """The folder of an installed package, found without importing it (FileNotFoundError saying `how` to install it)."""
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(f"the package {package} is not installed in this environment: {how}")
-    return Path(spec.submodule_search_locations[0])
-
-
-def mathjax_files() -> Path:
-    """The folder of MathJax's files in the installed package jupyter-server-mathjax."""
-    return package_folder(MATHJAX_PACKAGE, "build the site with `make site` (its .venv has it), "
-                                           "or `pip install -r requirements.txt`") / "static"
-
-
-def reveal_files() -> Path:
-    """The folder of reveal.js's built files (dist/, plugin/) in the installed package sphinx-revealjs."""
-    return package_folder(REVEAL_PACKAGE, "build the decks with `make slides`, which installs it "
-                                          "(tools/site/requirements-slides.txt)") / "_static" / "revealjs"
-
-
-def copy_reveal(out: Path) -> Path:
-    """reveal.js's files from the installed package into `out`/_static/reveal/ (unless there); returns that folder."""
-    target = out / REVEAL
-    if not (target / "dist" / "reveal.js").exists():
-        shutil.copytree(reveal_files(), target, dirs_exist_ok=True)
-    return target
-
-
-def copy_mathjax(site: Path) -> Path:
-    """MathJax's files from the installed package into `site`/_static/mathjax/ (unless there); returns MathJax.js."""
-    target = site / MATHJAX
-    if not (target / "MathJax.js").exists():
-        shutil.copytree(mathjax_files(), target, dirs_exist_ok=True)
-    return target / "MathJax.js"
 
 
 def run(nb: nbformat.NotebookNode, folder: Path) -> None:
@@ -478,13 +296,6 @@ def build_index(entries: list[tuple[str, str, Path]], index: Path, root: Path = 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(source)])
     nb.metadata["title"] = "seecat: how a neural network sees a cat"
     export(nb, root, index, index.parent)  # the gallery's path is relative to `root`, from where it is embedded
-
-
-def figures_on(page: Path) -> tuple[int, int]:
-    """(figures embedded in a built page, those of them with an alt text of describe_figures)."""
-    images = re.findall(r"<img [^>]*>", page.read_text(encoding="utf-8"))
-    figures = [image for image in images if 'src="data:image/' in image]
-    return len(figures), sum(bool(re.search(r"""alt=["']Figure: """, image)) for image in figures)
 
 
 def build_site(site: Path = SITE, root: Path = ROOT, executed: Path | None = EXECUTED,
