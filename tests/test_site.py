@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT / "tools" / "site"))  # build.py imports its sibling
 _spec = importlib.util.spec_from_file_location("site_build", ROOT / "tools" / "site" / "build.py")
 build = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(build)
+static_files_module = sys.modules["static_files"]  # where build.py's copies of MathJax and reveal.js come from
 
 
 @pytest.fixture(autouse=True)
@@ -33,13 +34,13 @@ def static_files(tmp_path_factory, monkeypatch):
         mathjax = tmp_path_factory.mktemp("mathjax")
         (mathjax / "fonts" / "HTML-CSS").mkdir(parents=True)
         (mathjax / "MathJax.js").write_text("// a stand-in")
-        monkeypatch.setattr(build, "mathjax_files", lambda: mathjax)
+        monkeypatch.setattr(static_files_module, "mathjax_files", lambda: mathjax)
     if importlib.util.find_spec(build.REVEAL_PACKAGE) is None:
         reveal = tmp_path_factory.mktemp("reveal")
         for name in ("dist/reveal.js", "dist/reveal.css", f"dist/theme/{build.REVEAL_THEME}.css", "plugin/notes/notes.js"):
             (reveal / name).parent.mkdir(parents=True, exist_ok=True)
             (reveal / name).write_text("/* a stand-in */")
-        monkeypatch.setattr(build, "reveal_files", lambda: reveal)
+        monkeypatch.setattr(static_files_module, "reveal_files", lambda: reveal)
 
 
 def _tiny_notebook(folder: Path) -> Path:

@@ -31,6 +31,7 @@ import argparse
 import concurrent.futures
 import csv
 import json
+import math
 import os
 import shutil
 import signal
@@ -126,7 +127,7 @@ def grade_one(path: Path, cell_timeout: float, timeout: float, workdir: Path) ->
     workdir.mkdir(parents=True, exist_ok=True)  # inside the repository: the setup cell finds lib/ above it
     sockets = tempfile.mkdtemp(prefix="seecat-grade-")
     manager = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "kernel"))
-    client = NotebookClient(notebook, km=manager, timeout=cell_timeout, allow_errors=True, interrupt_on_timeout=True,
+    client = NotebookClient(notebook, km=manager, timeout=math.ceil(cell_timeout), allow_errors=True, interrupt_on_timeout=True,
                             error_on_timeout={"ename": "Timeout", "evalue": f"stopped after {cell_timeout:g} s",
                                               "traceback": []},
                             on_cell_error=on_cell_error, resources={"metadata": {"path": str(workdir)}})
