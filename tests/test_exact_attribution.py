@@ -363,3 +363,16 @@ def test_a_deletion_curve_of_one_step_removes_everything_at_once(small_linear):
     np.testing.assert_allclose(curve.fractions, [0, 1])
     np.testing.assert_allclose(curve.probabilities, expected_curve(weights, bias, image, np.arange(400), 1)[1],
                                rtol=1e-4, atol=1e-7)
+
+
+def test_a_deletion_curve_takes_20_steps_by_default_and_names_a_bad_setting(small_linear):
+    """Default: 21 points (0, 1/20, ..., 1); steps and batch_size are whole numbers from 1 to 4096, named as such."""
+    model, _, _ = small_linear
+    image = np.random.default_rng(24).uniform(0, 1, (20, 20, 3)).astype(np.float32)
+    np.testing.assert_allclose(lib.deletion_curve(model, image, TARGET).fractions, np.arange(21) / 20)
+    for setting, value in (("steps", 0), ("steps", 4097), ("batch_size", 0), ("batch_size", 4097)):
+        message = f"deletion_curve's {setting} must be a whole number from 1 to 4096, got {value}."
+        with pytest.raises(ValueError, match=f"^{message}$"):
+            lib.deletion_curve(model, image, TARGET, **{setting: value})
+    with pytest.raises(ValueError, match="deletion_curve"):  # the function named when the image is not one image
+        lib.deletion_curve(model, np.stack([image, image]), TARGET)

@@ -411,3 +411,34 @@ def test_until_fooled_keeps_each_image_as_it_was_scored_when_its_top_class_first
     result = lib.attack(model, photos, labels, "pgd", 32, steps=6, step_255=4, random_start=False,
                         until_fooled=True)
     np.testing.assert_allclose(result.images, np.stack([path[k][i] for i, k in enumerate(first)]), atol=1e-6)
+
+
+def test_an_attack_aims_at_the_target_alone_or_at_the_true_class_and_its_near_neighbours():
+    """attack_step.aim: targeted, a single 1 at the target; untargeted, 1 on lib.classes.class_group(label)."""
+    from lib import attack_step
+    from lib.classes import class_group
+
+    targeted, untargeted = attack_step.aim(285, untargeted=False), attack_step.aim(285, untargeted=True)
+    assert targeted.dtype == np.float32 and targeted.shape == (1000,)
+    np.testing.assert_array_equal(np.flatnonzero(targeted), [285])
+    np.testing.assert_array_equal(np.flatnonzero(untargeted), sorted(class_group(285)))
+    assert len(class_group(285)) > 1  # Egyptian cat has near neighbours: the two aims differ
+
+
+def test_the_attack_loss_is_the_mean_log_probability_of_the_aimed_classes_over_every_view():
+    """attack_step.log_probability(aims, direction) on logits [k * n, 1000] (view j of image i in row j * n + i):
+    direction x mean over rows of log(sum of softmax over the image's aimed classes), computed here in float64."""
+    from lib import attack_step
+
+    rng = np.random.default_rng(44)
+    n, views = 2, 3
+    logits = rng.normal(0, 2, (views * n, 1000))
+    aims = np.zeros((n, 1000), np.float32)
+    aims[0, [3, 9]], aims[1, 500] = 1.0, 1.0
+    probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probabilities /= probabilities.sum(axis=1, keepdims=True)
+    rows = [np.log(probabilities[row, np.flatnonzero(aims[row % n])].sum()) for row in range(views * n)]
+    for direction in (1.0, -1.0):
+        loss = attack_step.log_probability(tf.Variable(aims), tf.Variable(direction))
+        value = float(loss(tf.constant(logits, tf.float32), None))
+        np.testing.assert_allclose(value, direction * np.mean(rows), rtol=1e-5)
