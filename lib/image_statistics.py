@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .images import one_image
+from .parameterisations import frequencies
 
 MIN_SPECTRUM_SIZE = 4  # the smallest square with a wave between the slowest and the fastest
 
@@ -20,9 +21,7 @@ def ring_of_each_coefficient(size: int) -> np.ndarray:
     Returns int [size, size // 2 + 1]; coefficients of the same ring are waves
     of (about) the same frequency, in any direction.
     """
-    rows = np.fft.fftfreq(size)[:, None]  # cycles per pixel, down
-    columns = np.fft.rfftfreq(size)[None, :]  # cycles per pixel, across
-    return np.round(np.sqrt(rows**2 + columns**2) * size).astype(int)
+    return np.round(frequencies(size) * size).astype(int)  # |frequency| in cycles per pixel, times the size
 
 
 def spectrum(image: np.ndarray) -> np.ndarray:
